@@ -1,0 +1,1 @@
+//! Connection bookkeeping: acknowledgement window, peer bandwidth, ping -> pong.
