@@ -1,16 +1,89 @@
 //! Command messages (types 20 and 17): a name, a transaction id, a command object and arguments.
+//!
+//! [`Command`] is the typed form of `["name", transaction id, command object, args...]`. The
+//! builders ([`Command::connect`], [`Command::publish`], ...) give the commands the probe sends,
+//! laid out like ffmpeg's; [`Command::status`] reads the `{level, code, description}` object of a
+//! server's `_result`, `_error` or `onStatus`.
 
-use super::amf0::Value;
+use std::fmt;
+
+use super::amf0::{self, Amf0Error, Property, Value};
 use super::Limits;
+
+/// `connect`: opens the application (client → server).
+pub const CONNECT: &str = "connect";
+/// `createStream`: asks for a message stream id (client → server).
+pub const CREATE_STREAM: &str = "createStream";
+/// `releaseStream`: FMLE/ffmpeg's pre-publish cleanup of a stream name (client → server).
+pub const RELEASE_STREAM: &str = "releaseStream";
+/// `FCPublish`: FMLE/ffmpeg's pre-publish announcement (client → server).
+pub const FC_PUBLISH: &str = "FCPublish";
+/// `FCUnpublish`: FMLE/ffmpeg's end-of-publish announcement (client → server).
+pub const FC_UNPUBLISH: &str = "FCUnpublish";
+/// `publish` (client → server, on the message stream).
+pub const PUBLISH: &str = "publish";
+/// `play` (client → server, on the message stream).
+pub const PLAY: &str = "play";
+/// `deleteStream` (client → server).
+pub const DELETE_STREAM: &str = "deleteStream";
+/// `closeStream` (client → server, on the message stream).
+pub const CLOSE_STREAM: &str = "closeStream";
+/// `_result`: the success reply to a command with a transaction id.
+pub const RESULT: &str = "_result";
+/// `_error`: the failure reply to a command with a transaction id.
+pub const ERROR: &str = "_error";
+/// `onStatus`: a status event, normally on a message stream.
+pub const ON_STATUS: &str = "onStatus";
+/// `onBWDone`: the end of FMS's bandwidth check, sent by some servers after connect.
+pub const ON_BW_DONE: &str = "onBWDone";
+/// `onFCPublish`: some servers' answer to `FCPublish`.
+pub const ON_FC_PUBLISH: &str = "onFCPublish";
+/// `onFCUnpublish`: some servers' answer to `FCUnpublish`.
+pub const ON_FC_UNPUBLISH: &str = "onFCUnpublish";
+/// `_checkbw`: FMS's bandwidth check request.
+pub const CHECK_BW: &str = "_checkbw";
+/// `close`: the server closes the connection (FMS).
+pub const CLOSE: &str = "close";
+/// `@setDataFrame`: the first value of a data message that stores metadata on the server.
+pub const SET_DATA_FRAME: &str = "@setDataFrame";
+/// `onMetaData`: the name of a stream's metadata.
+pub const ON_METADATA: &str = "onMetaData";
+
+/// Status codes the probe looks for.
+pub mod codes {
+    pub const CONNECT_SUCCESS: &str = "NetConnection.Connect.Success";
+    pub const CONNECT_REJECTED: &str = "NetConnection.Connect.Rejected";
+    pub const CONNECT_FAILED: &str = "NetConnection.Connect.Failed";
+    pub const CONNECT_CLOSED: &str = "NetConnection.Connect.Closed";
+    pub const PUBLISH_START: &str = "NetStream.Publish.Start";
+    pub const PUBLISH_BAD_NAME: &str = "NetStream.Publish.BadName";
+    pub const UNPUBLISH_SUCCESS: &str = "NetStream.Unpublish.Success";
+    pub const PLAY_START: &str = "NetStream.Play.Start";
+    pub const PLAY_RESET: &str = "NetStream.Play.Reset";
+    pub const PLAY_STREAM_NOT_FOUND: &str = "NetStream.Play.StreamNotFound";
+}
 
 /// Why a command message body could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CommandError {
     #[error("command message is empty")]
     Empty,
+    /// A type-17 body whose format byte is not 0x00 (so real AMF3 follows).
+    #[error("AMF3-encoded command body (first byte 0x{first_byte:02x}) is not supported")]
+    Amf3Body { first_byte: u8 },
+    #[error("command name is not a string (found {found})")]
+    NameNotString { found: &'static str },
+    #[error("transaction id of command {name:?} is not a number (found {found})")]
+    TransactionIdNotNumber { name: String, found: &'static str },
+    #[error("command body: {0}")]
+    Amf0(#[from] Amf0Error),
 }
 
 /// A decoded command: `["name", transaction id, command object, args...]`.
+///
+/// The command object is always present here: a body that stops after the transaction id (as
+/// FCS 1.5-era clients send `createStream`) decodes with a [`Value::Null`] command object, so
+/// [`Command::encode`] of that command writes one 0x05 byte more than was received.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Command {
     pub name: String,
@@ -21,16 +94,974 @@ pub struct Command {
 }
 
 impl Command {
-    /// Decodes a command body. `amf3` is true for message type 17, whose body starts with a 0x00
-    /// format byte before AMF0 values.
-    pub fn decode(payload: &[u8], amf3: bool, limits: &Limits) -> Result<Command, CommandError> {
-        let _ = (payload, amf3, limits);
-        todo!("command decode")
+    /// A command from its parts.
+    pub fn new(
+        name: impl Into<String>,
+        transaction_id: f64,
+        command_object: Value,
+        arguments: Vec<Value>,
+    ) -> Command {
+        Command {
+            name: name.into(),
+            transaction_id,
+            command_object,
+            arguments,
+        }
     }
 
-    /// Appends the AMF0 encoding (type 20 body) to `out`.
+    /// Decodes a command body. `amf3` is true for message type 17, whose body starts with a 0x00
+    /// format byte before AMF0 values.
+    ///
+    /// The name must be a string (or long string); a missing transaction id reads as 0.0, a
+    /// missing command object as Null; every later value is an argument.
+    pub fn decode(payload: &[u8], amf3: bool, limits: &Limits) -> Result<Command, CommandError> {
+        let body = if amf3 {
+            match payload.split_first() {
+                None => return Err(CommandError::Empty),
+                Some((0x00, rest)) => rest,
+                Some((&first_byte, _)) => return Err(CommandError::Amf3Body { first_byte }),
+            }
+        } else {
+            payload
+        };
+        let mut values = amf0::decode_all(body, limits)?.into_iter();
+        let name = match values.next() {
+            None => return Err(CommandError::Empty),
+            Some(Value::String(s) | Value::LongString(s)) => s,
+            Some(other) => {
+                return Err(CommandError::NameNotString {
+                    found: other.type_name(),
+                })
+            }
+        };
+        let transaction_id = match values.next() {
+            None => 0.0,
+            Some(Value::Number(n)) => n,
+            Some(other) => {
+                return Err(CommandError::TransactionIdNotNumber {
+                    name,
+                    found: other.type_name(),
+                })
+            }
+        };
+        let command_object = values.next().unwrap_or(Value::Null);
+        Ok(Command {
+            name,
+            transaction_id,
+            command_object,
+            arguments: values.collect(),
+        })
+    }
+
+    /// Appends the AMF0 encoding (type 20 body) to `out`: name, transaction id, command object,
+    /// arguments.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let _ = out;
-        todo!("command encode")
+        amf0::encode_value(&Value::String(self.name.clone()), out);
+        amf0::encode_value(&Value::Number(self.transaction_id), out);
+        amf0::encode_value(&self.command_object, out);
+        amf0::encode_all(&self.arguments, out);
+    }
+
+    /// The encoding as a new buffer.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode(&mut out);
+        out
+    }
+
+    /// `connect` with `properties` as its command object (see [`ConnectProperties`]).
+    pub fn connect(transaction_id: f64, properties: Vec<Property>) -> Command {
+        Command::new(CONNECT, transaction_id, Value::Object(properties), vec![])
+    }
+
+    /// `releaseStream(null, name)`.
+    pub fn release_stream(transaction_id: f64, name: &str) -> Command {
+        Command::with_null(RELEASE_STREAM, transaction_id, vec![name.into()])
+    }
+
+    /// `FCPublish(null, name)`.
+    pub fn fc_publish(transaction_id: f64, name: &str) -> Command {
+        Command::with_null(FC_PUBLISH, transaction_id, vec![name.into()])
+    }
+
+    /// `FCUnpublish(null, name)`.
+    pub fn fc_unpublish(transaction_id: f64, name: &str) -> Command {
+        Command::with_null(FC_UNPUBLISH, transaction_id, vec![name.into()])
+    }
+
+    /// `createStream(null)`.
+    pub fn create_stream(transaction_id: f64) -> Command {
+        Command::with_null(CREATE_STREAM, transaction_id, vec![])
+    }
+
+    /// `publish(null, name, publish_type)`; the type is "live", "record" or "append".
+    pub fn publish(transaction_id: f64, name: &str, publish_type: &str) -> Command {
+        Command::with_null(
+            PUBLISH,
+            transaction_id,
+            vec![name.into(), publish_type.into()],
+        )
+    }
+
+    /// `play(null, name)`.
+    pub fn play(transaction_id: f64, name: &str) -> Command {
+        Command::with_null(PLAY, transaction_id, vec![name.into()])
+    }
+
+    /// `deleteStream(null, stream_id)`.
+    pub fn delete_stream(transaction_id: f64, stream_id: f64) -> Command {
+        Command::with_null(DELETE_STREAM, transaction_id, vec![stream_id.into()])
+    }
+
+    /// `closeStream(null)` with transaction id 0.
+    pub fn close_stream() -> Command {
+        Command::with_null(CLOSE_STREAM, 0.0, vec![])
+    }
+
+    fn with_null(name: &str, transaction_id: f64, arguments: Vec<Value>) -> Command {
+        Command::new(name, transaction_id, Value::Null, arguments)
+    }
+
+    /// The name is `_result`.
+    pub fn is_result(&self) -> bool {
+        self.name == RESULT
+    }
+
+    /// The name is `_error`.
+    pub fn is_error(&self) -> bool {
+        self.name == ERROR
+    }
+
+    /// The status information of a reply: the first object (object, ECMA array or typed object)
+    /// among the command object and the arguments that has a `code` property.
+    pub fn status(&self) -> Option<StatusInfo> {
+        std::iter::once(&self.command_object)
+            .chain(&self.arguments)
+            .find(|v| v.properties().is_some() && v.get("code").is_some())
+            .map(StatusInfo::from_value)
+    }
+
+    /// The command as its list of values: name, transaction id, command object, arguments.
+    pub fn to_values(&self) -> Vec<Value> {
+        let mut values = vec![
+            Value::String(self.name.clone()),
+            Value::Number(self.transaction_id),
+            self.command_object.clone(),
+        ];
+        values.extend(self.arguments.iter().cloned());
+        values
+    }
+}
+
+/// `["name", 1.0, {..}, ...]`, using [`Value`]'s compact rendering.
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[{:?}, {:?}, {}",
+            self.name, self.transaction_id, self.command_object
+        )?;
+        for argument in &self.arguments {
+            write!(f, ", {argument}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// The `{level, code, description}` object of `_result`, `_error` and `onStatus`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatusInfo {
+    /// "status", "warning" or "error".
+    pub level: String,
+    /// E.g. "NetStream.Publish.Start".
+    pub code: String,
+    pub description: String,
+}
+
+impl StatusInfo {
+    /// Reads the three properties of an object. A missing property gives an empty string; a
+    /// property that is not a string gives its compact rendering (e.g. `1.0`).
+    pub fn from_value(value: &Value) -> StatusInfo {
+        let text = |key: &str| match value.get(key) {
+            None => String::new(),
+            Some(v) => match v.as_str() {
+                Some(s) => s.to_owned(),
+                None => v.to_string(),
+            },
+        };
+        StatusInfo {
+            level: text("level"),
+            code: text("code"),
+            description: text("description"),
+        }
+    }
+
+    /// The level is "error".
+    pub fn is_error(&self) -> bool {
+        self.level == "error"
+    }
+}
+
+/// The values of the data message (type 18) that sets a stream's metadata:
+/// `["@setDataFrame", "onMetaData", EcmaArray(metadata)]`, the ECMA array's count being the number
+/// of properties.
+pub fn data_set_frame(metadata: Vec<Property>) -> Vec<Value> {
+    vec![
+        SET_DATA_FRAME.into(),
+        ON_METADATA.into(),
+        Value::ecma_array(metadata),
+    ]
+}
+
+/// The connect command object the probe sends.
+///
+/// [`ConnectProperties::to_properties`] lists, in this order: `app`, `type`, `flashVer`, `tcUrl`,
+/// `swfUrl` (only if set), `pageUrl` (only if set), `fpad`, `capabilities`, `audioCodecs`,
+/// `videoCodecs`, `videoFunction`, `objectEncoding`, then the `extra` properties.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectProperties {
+    /// The application name (the first path segment of the URL, or more).
+    pub app: String,
+    /// The `type` property; "nonprivate" as FMLE and ffmpeg send.
+    pub connection_type: String,
+    /// `flashVer`: the client's version string.
+    pub flash_ver: String,
+    /// `tcUrl`: the URL of the application, e.g. `rtmp://host:1935/live`.
+    pub tc_url: String,
+    /// `swfUrl`, left out when None.
+    pub swf_url: Option<String>,
+    /// `pageUrl`, left out when None.
+    pub page_url: Option<String>,
+    /// `fpad`: whether a proxy is used.
+    pub fpad: bool,
+    pub capabilities: f64,
+    /// Bit set of the audio codecs the client supports.
+    pub audio_codecs: f64,
+    /// Bit set of the video codecs the client supports.
+    pub video_codecs: f64,
+    pub video_function: f64,
+    /// 0 for AMF0.
+    pub object_encoding: f64,
+    /// More properties, after the ones above. One whose name equals a property above replaces
+    /// that property's value in place instead of being added a second time.
+    pub extra: Vec<Property>,
+}
+
+impl ConnectProperties {
+    /// The default flashVer: FMLE's prefix, which servers treat as a publisher.
+    pub const DEFAULT_FLASH_VER: &'static str = "FMLE/3.0 (compatible; rtmp-probe)";
+
+    /// Defaults for `app` and `tc_url`: type "nonprivate", flashVer
+    /// [`Self::DEFAULT_FLASH_VER`], no swfUrl or pageUrl, fpad false, capabilities 15,
+    /// audioCodecs 3191, videoCodecs 252, videoFunction 1, objectEncoding 0, no extra.
+    pub fn new(app: impl Into<String>, tc_url: impl Into<String>) -> ConnectProperties {
+        ConnectProperties {
+            app: app.into(),
+            connection_type: "nonprivate".to_owned(),
+            flash_ver: Self::DEFAULT_FLASH_VER.to_owned(),
+            tc_url: tc_url.into(),
+            swf_url: None,
+            page_url: None,
+            fpad: false,
+            capabilities: 15.0,
+            audio_codecs: 3191.0,
+            video_codecs: 252.0,
+            video_function: 1.0,
+            object_encoding: 0.0,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The command object's properties, in the order documented on the type.
+    pub fn to_properties(&self) -> Vec<Property> {
+        let mut properties: Vec<Property> = vec![
+            ("app".to_owned(), self.app.as_str().into()),
+            ("type".to_owned(), self.connection_type.as_str().into()),
+            ("flashVer".to_owned(), self.flash_ver.as_str().into()),
+            ("tcUrl".to_owned(), self.tc_url.as_str().into()),
+        ];
+        if let Some(swf_url) = &self.swf_url {
+            properties.push(("swfUrl".to_owned(), swf_url.as_str().into()));
+        }
+        if let Some(page_url) = &self.page_url {
+            properties.push(("pageUrl".to_owned(), page_url.as_str().into()));
+        }
+        properties.extend([
+            ("fpad".to_owned(), self.fpad.into()),
+            ("capabilities".to_owned(), self.capabilities.into()),
+            ("audioCodecs".to_owned(), self.audio_codecs.into()),
+            ("videoCodecs".to_owned(), self.video_codecs.into()),
+            ("videoFunction".to_owned(), self.video_function.into()),
+            ("objectEncoding".to_owned(), self.object_encoding.into()),
+        ]);
+        for (name, value) in &self.extra {
+            match properties.iter_mut().find(|(n, _)| n == name) {
+                Some(slot) => slot.1 = value.clone(),
+                None => properties.push((name.clone(), value.clone())),
+            }
+        }
+        properties
+    }
+
+    /// The `connect` command carrying these properties.
+    pub fn to_command(&self, transaction_id: f64) -> Command {
+        Command::connect(transaction_id, self.to_properties())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::amf0::tests::{check_payload, hex};
+
+    fn s(text: &str) -> Value {
+        Value::String(text.to_owned())
+    }
+
+    fn n(x: f64) -> Value {
+        Value::Number(x)
+    }
+
+    fn props(list: &[(&str, Value)]) -> Vec<Property> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    fn obj(list: &[(&str, Value)]) -> Value {
+        Value::Object(props(list))
+    }
+
+    fn decode(payload: &[u8]) -> Command {
+        Command::decode(payload, false, &Limits::default()).unwrap()
+    }
+
+    /// Decodes a real command payload to `expected`, checks the value-level decode and every cut
+    /// (via `check_payload`), and that `Command::encode` gives the payload back.
+    fn check_command(payload: &[u8], expected: &Command) {
+        let command = decode(payload);
+        assert_eq!(&command, expected);
+        check_payload(payload, &expected.to_values());
+        assert_eq!(command.to_bytes(), payload, "re-encoding {command}");
+    }
+
+    // FCS 1.5 session of the Perl client Kamaitachi::Client (seed 000). Sent packets are dumped
+    // with their 12-byte chunk header; received ones as payload only.
+    const FMS_CONNECT_PACKET: &[u8] =
+        include_bytes!("../../tests/fixtures/amf0-fms-connect-packet.bin");
+    const FMS_CREATE_STREAM_PACKET: &[u8] =
+        include_bytes!("../../tests/fixtures/amf0-fms-createstream-packet.bin");
+    const FMS_PUBLISH_PACKET: &[u8] =
+        include_bytes!("../../tests/fixtures/amf0-fms-publish-packet.bin");
+    const FMS_CLOSE_STREAM_PACKET: &[u8] =
+        include_bytes!("../../tests/fixtures/amf0-fms-closestream-packet.bin");
+    const FMS_CONNECT_RESULT: &[u8] =
+        include_bytes!("../../tests/fixtures/amf0-fms-connect-result.bin");
+    const FMS_CREATE_STREAM_RESULT: &[u8] =
+        include_bytes!("../../tests/fixtures/amf0-fms-createstream-result.bin");
+    const FMS_ON_STATUS_FIRST_CHUNK: &[u8] =
+        include_bytes!("../../tests/fixtures/amf0-fms-onstatus-first-chunk.bin");
+    const FMS_ON_STATUS: &[u8] =
+        include_bytes!("../../tests/fixtures/amf0-fms-onstatus-publish-start.bin");
+
+    /// The payload of a dumped packet: after its 12-byte header, whose length field must match.
+    fn payload_of_packet(packet: &[u8]) -> &[u8] {
+        assert_eq!(packet[0], 0x03, "fmt 0, csid 3");
+        assert_eq!(packet[7], 0x14, "type 20");
+        let length = usize::from(packet[5]) << 8 | usize::from(packet[6]);
+        assert_eq!(packet.len(), 12 + length, "single-chunk packet");
+        &packet[12..]
+    }
+
+    #[test]
+    fn fms_connect() {
+        // 12-byte header (length 0xf5 = 245), 128 payload bytes, a 0xc3 continuation header at
+        // packet offset 0x8c, then the remaining 117 bytes.
+        let packet = FMS_CONNECT_PACKET;
+        assert_eq!(packet.len(), 258);
+        assert_eq!(
+            &packet[..12],
+            &hex("03 00 00 00 00 00 f5 14 00 00 00 00")[..]
+        );
+        assert_eq!(packet[0x8c], 0xc3);
+        let mut payload = packet[12..0x8c].to_vec();
+        payload.extend_from_slice(&packet[0x8d..]);
+        assert_eq!(payload.len(), 245);
+        check_command(
+            &payload,
+            &Command::connect(
+                1.0,
+                props(&[
+                    ("audioCodecs", n(3191.0)),
+                    ("pageUrl", Value::Null),
+                    ("app", s("sample")),
+                    ("videoCodecs", n(252.0)),
+                    ("tcUrl", s("rtmp://p-china/sample")),
+                    ("swfUrl", Value::Null),
+                    ("videoFunction", n(1.0)),
+                    ("flashVer", s("WIN 10,0,22,87")),
+                    // Kamaitachi writes fpad as the number 0, not the boolean false.
+                    ("fpad", n(0.0)),
+                    ("capabilities", n(15.0)),
+                    ("objectEncoding", n(0.0)),
+                ]),
+            ),
+        );
+    }
+
+    #[test]
+    fn fms_create_stream_without_command_object() {
+        let payload = payload_of_packet(FMS_CREATE_STREAM_PACKET);
+        assert_eq!(payload.len(), 24);
+        // The values are ["createStream", 3.0]: no command object at all.
+        check_payload(payload, &[s("createStream"), n(3.0)]);
+        let command = decode(payload);
+        assert_eq!(
+            command,
+            Command::new(CREATE_STREAM, 3.0, Value::Null, vec![])
+        );
+        // Command always writes its command object: the original plus one null byte.
+        let mut expected = payload.to_vec();
+        expected.push(0x05);
+        assert_eq!(command.to_bytes(), expected);
+        assert_eq!(Command::create_stream(3.0).to_bytes(), expected);
+    }
+
+    #[test]
+    fn fms_publish() {
+        let packet = FMS_PUBLISH_PACKET;
+        assert_eq!(&packet[8..12], &hex("01 00 00 00")[..], "message stream 1");
+        let payload = payload_of_packet(packet);
+        assert_eq!(payload.len(), 37);
+        let expected = Command::new(PUBLISH, 4.0, Value::Null, vec![s("test1238397685")]);
+        check_command(payload, &expected);
+    }
+
+    #[test]
+    fn fms_close_stream_without_command_object() {
+        let payload = payload_of_packet(FMS_CLOSE_STREAM_PACKET);
+        assert_eq!(payload.len(), 23);
+        check_payload(payload, &[s("closeStream"), n(5.0)]);
+        let command = decode(payload);
+        assert_eq!(
+            command,
+            Command::new(CLOSE_STREAM, 5.0, Value::Null, vec![])
+        );
+        let mut expected = payload.to_vec();
+        expected.push(0x05);
+        assert_eq!(command.to_bytes(), expected);
+    }
+
+    #[test]
+    fn fms_connect_result() {
+        assert_eq!(FMS_CONNECT_RESULT.len(), 115);
+        let expected = Command::new(
+            RESULT,
+            1.0,
+            Value::Null,
+            vec![obj(&[
+                ("level", s("status")),
+                ("code", s("NetConnection.Connect.Success")),
+                ("description", s("Connection succeeded.")),
+            ])],
+        );
+        check_command(FMS_CONNECT_RESULT, &expected);
+        let command = decode(FMS_CONNECT_RESULT);
+        assert!(command.is_result());
+        assert!(!command.is_error());
+        let status = command.status().unwrap();
+        assert_eq!(
+            status,
+            StatusInfo {
+                level: "status".into(),
+                code: codes::CONNECT_SUCCESS.into(),
+                description: "Connection succeeded.".into(),
+            }
+        );
+        assert!(!status.is_error());
+    }
+
+    #[test]
+    fn fms_create_stream_result() {
+        assert_eq!(FMS_CREATE_STREAM_RESULT.len(), 29);
+        let expected = Command::new(RESULT, 3.0, Value::Null, vec![n(1.0)]);
+        check_command(FMS_CREATE_STREAM_RESULT, &expected);
+        assert_eq!(decode(FMS_CREATE_STREAM_RESULT).status(), None);
+    }
+
+    #[test]
+    fn fms_on_status_publish_start() {
+        assert_eq!(FMS_ON_STATUS.len(), 134);
+        let expected = Command::new(
+            ON_STATUS,
+            4.0,
+            Value::Null,
+            vec![obj(&[
+                ("level", s("status")),
+                ("code", s("NetStream.Publish.Start")),
+                ("description", s("Publishing test1238397685.")),
+                ("clientid", n(144_402_968.0)),
+            ])],
+        );
+        check_command(FMS_ON_STATUS, &expected);
+        let status = decode(FMS_ON_STATUS).status().unwrap();
+        assert_eq!(status.code, codes::PUBLISH_START);
+        assert_eq!(status.description, "Publishing test1238397685.");
+        // The client logged the first 128-byte chunk on its own: it is cut inside a number.
+        assert_eq!(&FMS_ON_STATUS[..128], FMS_ON_STATUS_FIRST_CHUNK);
+        assert_eq!(
+            Command::decode(FMS_ON_STATUS_FIRST_CHUNK, false, &Limits::default()),
+            Err(CommandError::Amf0(Amf0Error::Truncated {
+                what: "number",
+                offset: 123,
+                needed: 8,
+                left: 5
+            }))
+        );
+    }
+
+    #[test]
+    fn flash_player_connect_from_red5_notes() {
+        // Seed 002: Flash Player 10.2's connect to Red5, with a trailing number argument.
+        let payload = include_bytes!("../../tests/fixtures/amf0-flashplayer-connect.bin");
+        assert_eq!(payload.len(), 0xe4);
+        let expected = Command::new(
+            CONNECT,
+            1.0,
+            obj(&[
+                ("app", s("SOSample")),
+                ("flashVer", s("WIN 10,2,159,1")),
+                ("swfUrl", Value::Undefined),
+                ("tcUrl", s("rtmp://localhost/SOSample")),
+                ("fpad", Value::Boolean(false)),
+                ("capabilities", n(239.0)),
+                ("audioCodecs", n(3191.0)),
+                ("videoCodecs", n(252.0)),
+                ("videoFunction", n(1.0)),
+                ("pageUrl", Value::Undefined),
+            ]),
+            vec![n(28983.0)],
+        );
+        check_command(payload, &expected);
+    }
+
+    // ffmpeg 5.1 against nginx-rtmp 1.1.4 and node-media-server 4.4.3 (shared/captures).
+    const C2S: &[u8] = include_bytes!("../../tests/fixtures/ffmpeg-nginx-c2s.bin");
+
+    #[test]
+    fn ffmpeg_connect() {
+        let payload = include_bytes!("../../tests/fixtures/amf0-ffmpeg-connect.bin");
+        assert_eq!(payload.len(), 140);
+        // Same bytes as in the client-to-server stream: header, 128 bytes, 0xc3, 12 bytes.
+        assert_eq!(
+            &C2S[3073..3085],
+            &hex("03 00 00 00 00 00 8c 14 00 00 00 00")[..]
+        );
+        assert_eq!(&C2S[3085..3213], &payload[..128]);
+        assert_eq!(C2S[3213], 0xc3);
+        assert_eq!(&C2S[3214..3226], &payload[128..]);
+        let ffmpeg_properties = props(&[
+            ("app", s("live")),
+            ("type", s("nonprivate")),
+            ("flashVer", s("FMLE/3.0 (compatible; Lavf59.27.100)")),
+            ("tcUrl", s("rtmp://127.0.0.1:19350/live")),
+        ]);
+        check_command(payload, &Command::connect(1.0, ffmpeg_properties.clone()));
+        assert_eq!(Command::connect(1.0, ffmpeg_properties).to_bytes(), payload);
+    }
+
+    #[test]
+    fn nginx_connect_result() {
+        let payload = include_bytes!("../../tests/fixtures/amf0-nginx-connect-result.bin");
+        assert_eq!(payload.len(), 190);
+        let expected = Command::new(
+            RESULT,
+            1.0,
+            obj(&[("fmsVer", s("FMS/3,0,1,123")), ("capabilities", n(31.0))]),
+            vec![obj(&[
+                ("level", s("status")),
+                ("code", s("NetConnection.Connect.Success")),
+                ("description", s("Connection succeeded.")),
+                ("objectEncoding", n(0.0)),
+            ])],
+        );
+        check_command(payload, &expected);
+        let command = decode(payload);
+        // The command object has no code: the status comes from the argument.
+        assert_eq!(command.status().unwrap().code, codes::CONNECT_SUCCESS);
+        assert_eq!(
+            command.to_string(),
+            "[\"_result\", 1.0, {fmsVer: \"FMS/3,0,1,123\", capabilities: 31.0}, \
+             {level: \"status\", code: \"NetConnection.Connect.Success\", \
+             description: \"Connection succeeded.\", objectEncoding: 0.0}]"
+        );
+        // node-media-server sends the very same payload.
+        let nms = include_bytes!("../../tests/fixtures/ffmpeg-nms-s2c.bin");
+        assert_eq!(&nms[3134..3134 + 190], &payload[..]);
+    }
+
+    #[test]
+    fn nginx_create_stream_result() {
+        let payload = include_bytes!("../../tests/fixtures/amf0-nginx-createstream-result.bin");
+        check_command(
+            payload,
+            &Command::new(RESULT, 4.0, Value::Null, vec![n(1.0)]),
+        );
+    }
+
+    fn status_reply(description: &str, code: &str) -> Command {
+        Command::new(
+            ON_STATUS,
+            0.0,
+            Value::Null,
+            vec![obj(&[
+                ("level", s("status")),
+                ("code", s(code)),
+                ("description", s(description)),
+            ])],
+        )
+    }
+
+    #[test]
+    fn nginx_and_nms_on_status() {
+        let start = include_bytes!("../../tests/fixtures/amf0-nginx-onstatus-publish-start.bin");
+        assert_eq!(start.len(), 105);
+        check_command(
+            start,
+            &status_reply("Start publishing", codes::PUBLISH_START),
+        );
+        let stop = include_bytes!("../../tests/fixtures/amf0-nginx-onstatus-unpublish-success.bin");
+        assert_eq!(stop.len(), 108);
+        check_command(
+            stop,
+            &status_reply("Stop publishing", codes::UNPUBLISH_SUCCESS),
+        );
+        let nms = include_bytes!("../../tests/fixtures/amf0-nms-onstatus-publish-start.bin");
+        assert_eq!(nms.len(), 120);
+        check_command(
+            nms,
+            &status_reply("/live/capture is now published.", codes::PUBLISH_START),
+        );
+        let status = decode(nms).status().unwrap();
+        assert_eq!(status.level, "status");
+        assert_eq!(status.code, "NetStream.Publish.Start");
+    }
+
+    /// The payload of a message in the client-to-server stream, after checking its chunk header.
+    fn c2s_message(header_at: usize, header: &str, length: usize) -> &'static [u8] {
+        let header = hex(header);
+        assert_eq!(&C2S[header_at..header_at + header.len()], &header[..]);
+        let start = header_at + header.len();
+        &C2S[start..start + length]
+    }
+
+    #[test]
+    fn builders_match_ffmpeg_bytes() {
+        // fmt 1 chunks (8-byte headers) on csid 3: timestamp delta 0, length, type 20.
+        let release = c2s_message(3242, "43 00 00 00 00 00 24 14", 36);
+        assert_eq!(Command::release_stream(2.0, "capture").to_bytes(), release);
+        let fc_publish = c2s_message(3286, "43 00 00 00 00 00 20 14", 32);
+        assert_eq!(Command::fc_publish(3.0, "capture").to_bytes(), fc_publish);
+        let create = c2s_message(3326, "43 00 00 00 00 00 19 14", 25);
+        assert_eq!(Command::create_stream(4.0).to_bytes(), create);
+        // fmt 0 on csid 8, message stream 1.
+        let publish = c2s_message(3359, "08 00 00 00 00 00 25 14 01 00 00 00", 37);
+        assert_eq!(Command::publish(5.0, "capture", "live").to_bytes(), publish);
+        let fc_unpublish = c2s_message(6099, "43 00 00 00 00 00 22 14", 34);
+        assert_eq!(
+            Command::fc_unpublish(6.0, "capture").to_bytes(),
+            fc_unpublish
+        );
+        // fmt 3: a new message with the previous one's length and type.
+        let delete = c2s_message(6141, "c3", 34);
+        assert_eq!(6141 + 1 + 34, C2S.len());
+        assert_eq!(Command::delete_stream(7.0, 1.0).to_bytes(), delete);
+
+        // And they decode back to the builders' commands.
+        for (bytes, command) in [
+            (release, Command::release_stream(2.0, "capture")),
+            (fc_publish, Command::fc_publish(3.0, "capture")),
+            (create, Command::create_stream(4.0)),
+            (publish, Command::publish(5.0, "capture", "live")),
+            (fc_unpublish, Command::fc_unpublish(6.0, "capture")),
+            (delete, Command::delete_stream(7.0, 1.0)),
+        ] {
+            check_command(bytes, &command);
+        }
+    }
+
+    #[test]
+    fn other_builders() {
+        assert_eq!(
+            Command::play(4.0, "cam"),
+            Command::new(PLAY, 4.0, Value::Null, vec![s("cam")])
+        );
+        assert_eq!(
+            Command::play(4.0, "cam").to_bytes(),
+            hex("02 00 04 70 6c 61 79 00 40 10 00 00 00 00 00 00 05 02 00 03 63 61 6d")
+        );
+        assert_eq!(
+            Command::close_stream(),
+            Command::new(CLOSE_STREAM, 0.0, Value::Null, vec![])
+        );
+        assert_eq!(
+            Command::close_stream().to_bytes(),
+            hex("02 00 0b 63 6c 6f 73 65 53 74 72 65 61 6d 00 00 00 00 00 00 00 00 00 05")
+        );
+    }
+
+    #[test]
+    fn type_17_body_decodes_like_type_20() {
+        let body = include_bytes!("../../tests/fixtures/amf0-nginx-createstream-result.bin");
+        let mut amf3 = vec![0x00];
+        amf3.extend_from_slice(body);
+        assert_eq!(&amf3[..4], &hex("00 02 00 07")[..]);
+        assert_eq!(
+            Command::decode(&amf3, true, &Limits::default()),
+            Ok(decode(body))
+        );
+        assert_eq!(
+            Command::decode(&hex("11 02 00 01 61"), true, &Limits::default()),
+            Err(CommandError::Amf3Body { first_byte: 0x11 })
+        );
+        assert_eq!(
+            CommandError::Amf3Body { first_byte: 0x11 }.to_string(),
+            "AMF3-encoded command body (first byte 0x11) is not supported"
+        );
+        assert_eq!(
+            Command::decode(&[], true, &Limits::default()),
+            Err(CommandError::Empty)
+        );
+        assert_eq!(
+            Command::decode(&[0x00], true, &Limits::default()),
+            Err(CommandError::Empty)
+        );
+        // Without the amf3 flag the 0x00 is read as a number marker, and "l" of "_result"
+        // as the next marker.
+        assert_eq!(
+            Command::decode(&amf3, false, &Limits::default()),
+            Err(CommandError::Amf0(Amf0Error::UnknownMarker {
+                marker: b'l',
+                offset: 9
+            }))
+        );
+    }
+
+    #[test]
+    fn decode_errors() {
+        let limits = Limits::default();
+        assert_eq!(
+            Command::decode(&[], false, &limits),
+            Err(CommandError::Empty)
+        );
+        let e = Command::decode(&hex("00 3f f0 00 00 00 00 00 00"), false, &limits).unwrap_err();
+        assert_eq!(e, CommandError::NameNotString { found: "number" });
+        assert_eq!(e.to_string(), "command name is not a string (found number)");
+        let e = Command::decode(&hex("02 00 01 61 02 00 01 62"), false, &limits).unwrap_err();
+        assert_eq!(
+            e,
+            CommandError::TransactionIdNotNumber {
+                name: "a".into(),
+                found: "string"
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "transaction id of command \"a\" is not a number (found string)"
+        );
+        let e = Command::decode(&hex("02 00 01 61 04"), false, &limits).unwrap_err();
+        assert_eq!(
+            e,
+            CommandError::Amf0(Amf0Error::ReservedMarker {
+                marker: 4,
+                name: "movieclip",
+                offset: 4
+            })
+        );
+        assert_eq!(
+            e.to_string(),
+            "command body: reserved AMF0 marker 0x04 (movieclip) at offset 4"
+        );
+        // Offsets in a type-17 body count from after the format byte.
+        assert_eq!(
+            Command::decode(&hex("00 02 00 01 61 11"), true, &limits),
+            Err(CommandError::Amf0(Amf0Error::Amf3Marker { offset: 4 }))
+        );
+    }
+
+    #[test]
+    fn missing_transaction_id_and_command_object() {
+        let limits = Limits::default();
+        assert_eq!(
+            Command::decode(&hex("02 00 08 6f 6e 42 57 44 6f 6e 65"), false, &limits),
+            Ok(Command::new(ON_BW_DONE, 0.0, Value::Null, vec![]))
+        );
+        // A long-string name is accepted.
+        assert_eq!(
+            Command::decode(
+                &hex("0c 00 00 00 01 78 00 00 00 00 00 00 00 00 00"),
+                false,
+                &limits
+            ),
+            Ok(Command::new("x", 0.0, Value::Null, vec![]))
+        );
+    }
+
+    #[test]
+    fn status_lookup() {
+        let error = Command::new(
+            ERROR,
+            2.0,
+            Value::Null,
+            vec![
+                obj(&[("level", s("ignored"))]),
+                Value::ecma_array(props(&[
+                    ("level", s("error")),
+                    ("code", s("NetConnection.Connect.Rejected")),
+                ])),
+                obj(&[("code", s("later"))]),
+            ],
+        );
+        assert!(error.is_error());
+        assert!(!error.is_result());
+        let status = error.status().unwrap();
+        assert_eq!(
+            status,
+            StatusInfo {
+                level: "error".into(),
+                code: codes::CONNECT_REJECTED.into(),
+                description: String::new(),
+            }
+        );
+        assert!(status.is_error());
+        // The command object comes first; non-string fields are rendered.
+        let c = Command::new(
+            RESULT,
+            1.0,
+            obj(&[("code", n(5.0)), ("level", Value::Null)]),
+            vec![obj(&[("code", s("x"))])],
+        );
+        assert_eq!(
+            c.status(),
+            Some(StatusInfo {
+                level: "null".into(),
+                code: "5.0".into(),
+                description: String::new()
+            })
+        );
+        assert_eq!(Command::create_stream(1.0).status(), None);
+    }
+
+    #[test]
+    fn set_data_frame_matches_ffmpeg() {
+        let bytes = include_bytes!("../../tests/fixtures/amf0-ffmpeg-setdataframe.bin");
+        let metadata = props(&[
+            ("duration", n(1.0)),
+            ("width", n(320.0)),
+            ("height", n(240.0)),
+            ("videodatarate", n(0.0)),
+            ("framerate", n(30.0)),
+            ("videocodecid", n(7.0)),
+            ("audiodatarate", n(125.0)),
+            ("audiosamplerate", n(44100.0)),
+            ("audiosamplesize", n(16.0)),
+            ("stereo", Value::Boolean(true)),
+            ("audiocodecid", n(10.0)),
+            ("encoder", s("Lavf59.27.100")),
+            ("filesize", n(0.0)),
+        ]);
+        let values = data_set_frame(metadata);
+        let mut out = Vec::new();
+        amf0::encode_all(&values, &mut out);
+        assert_eq!(out, bytes);
+    }
+
+    #[test]
+    fn connect_properties_defaults() {
+        let p = ConnectProperties::new("live", "rtmp://example.net/live");
+        assert_eq!(
+            p.to_properties(),
+            props(&[
+                ("app", s("live")),
+                ("type", s("nonprivate")),
+                ("flashVer", s("FMLE/3.0 (compatible; rtmp-probe)")),
+                ("tcUrl", s("rtmp://example.net/live")),
+                ("fpad", Value::Boolean(false)),
+                ("capabilities", n(15.0)),
+                ("audioCodecs", n(3191.0)),
+                ("videoCodecs", n(252.0)),
+                ("videoFunction", n(1.0)),
+                ("objectEncoding", n(0.0)),
+            ])
+        );
+        // The full command, bytes written by hand from the AMF0 specification.
+        let expected = hex(concat!(
+            "02 00 07 63 6f 6e 6e 65 63 74", // "connect"
+            "00 3f f0 00 00 00 00 00 00",    // 1.0
+            "03",
+            "00 03 61 70 70 02 00 04 6c 69 76 65",
+            "00 04 74 79 70 65 02 00 0a 6e 6f 6e 70 72 69 76 61 74 65",
+            "00 08 66 6c 61 73 68 56 65 72 02 00 21",
+            "46 4d 4c 45 2f 33 2e 30 20 28 63 6f 6d 70 61 74 69 62 6c 65 3b 20",
+            "72 74 6d 70 2d 70 72 6f 62 65 29",
+            "00 05 74 63 55 72 6c 02 00 17",
+            "72 74 6d 70 3a 2f 2f 65 78 61 6d 70 6c 65 2e 6e 65 74 2f 6c 69 76 65",
+            "00 04 66 70 61 64 01 00",
+            "00 0c 63 61 70 61 62 69 6c 69 74 69 65 73 00 40 2e 00 00 00 00 00 00",
+            "00 0b 61 75 64 69 6f 43 6f 64 65 63 73 00 40 a8 ee 00 00 00 00 00",
+            "00 0b 76 69 64 65 6f 43 6f 64 65 63 73 00 40 6f 80 00 00 00 00 00",
+            "00 0d 76 69 64 65 6f 46 75 6e 63 74 69 6f 6e 00 3f f0 00 00 00 00 00 00",
+            "00 0e 6f 62 6a 65 63 74 45 6e 63 6f 64 69 6e 67 00 00 00 00 00 00 00 00 00",
+            "00 00 09",
+        ));
+        assert_eq!(p.to_command(1.0).to_bytes(), expected);
+    }
+
+    #[test]
+    fn connect_properties_optional_fields_and_extra() {
+        let mut p = ConnectProperties::new("app", "rtmp://h/app");
+        p.swf_url = Some("http://h/player.swf".into());
+        p.page_url = Some("http://h/".into());
+        p.extra = props(&[
+            ("flashVer", s("LNX 9,0,124,2")),
+            ("custom", n(1.0)),
+            ("objectEncoding", n(3.0)),
+            ("custom", n(2.0)),
+        ]);
+        let properties = p.to_properties();
+        let names: Vec<&str> = properties.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "app",
+                "type",
+                "flashVer",
+                "tcUrl",
+                "swfUrl",
+                "pageUrl",
+                "fpad",
+                "capabilities",
+                "audioCodecs",
+                "videoCodecs",
+                "videoFunction",
+                "objectEncoding",
+                "custom"
+            ]
+        );
+        let command_object = Value::Object(p.to_properties());
+        assert_eq!(command_object.get("flashVer"), Some(&s("LNX 9,0,124,2")));
+        assert_eq!(command_object.get("objectEncoding"), Some(&n(3.0)));
+        assert_eq!(command_object.get("custom"), Some(&n(2.0)));
+        assert_eq!(
+            command_object.get("swfUrl"),
+            Some(&s("http://h/player.swf"))
+        );
+        assert_eq!(command_object.get("pageUrl"), Some(&s("http://h/")));
+        // pageUrl without swfUrl.
+        let mut p = ConnectProperties::new("app", "rtmp://h/app");
+        p.page_url = Some("http://h/".into());
+        let names: Vec<String> = p.to_properties().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(names[4], "pageUrl");
+        assert_eq!(names.len(), 11);
     }
 }
