@@ -4,8 +4,10 @@
 //! to a script (a closure taking the `TcpStream`) running on a thread of its own. The stream comes
 //! with read and write timeouts of 30 s, so a script waiting for a client that never speaks cannot
 //! hang forever. Connections after the first N are accepted and closed at once. Dropping the server
-//! stops accepting (later connections are refused); [`FakeServer::join`] waits for the scripts and
-//! fails the test if one of them panicked.
+//! stops accepting: connections already made are still handed to their scripts, later ones are
+//! refused (after a moment at most: a child process that another test thread is spawning right then
+//! can hold a copy of the listening socket until its exec). [`FakeServer::join`] does the same, then waits for the scripts and fails the test if one
+//! of them panicked.
 //!
 //! The helpers below cover the RTMP handshake at byte level; chunks and commands are written with the
 //! crate's own protocol module.
@@ -35,10 +37,18 @@ pub type Script = Box<dyn FnOnce(TcpStream) + Send + 'static>;
 /// A scripted server on 127.0.0.1; see the module docs.
 pub struct FakeServer {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    accepted: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
     acceptor: Option<JoinHandle<()>>,
-    scripts: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+/// What the test thread and the accepting thread share.
+struct Shared {
+    stop: AtomicBool,
+    /// The local address of the connection that wakes the blocked `accept` at stop time, so that the
+    /// acceptor tells it apart from client connections queued before it (those are still served).
+    waker: Mutex<Option<SocketAddr>>,
+    accepted: AtomicUsize,
+    scripts: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl FakeServer {
@@ -68,22 +78,20 @@ impl FakeServer {
         let addr = listener
             .local_addr()
             .expect("local address of the fake server");
-        let stop = Arc::new(AtomicBool::new(false));
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let handles = Arc::new(Mutex::new(Vec::new()));
-
+        let shared = Arc::new(Shared {
+            stop: AtomicBool::new(false),
+            waker: Mutex::new(None),
+            accepted: AtomicUsize::new(0),
+            scripts: Mutex::new(Vec::new()),
+        });
         let acceptor = {
-            let stop = Arc::clone(&stop);
-            let accepted = Arc::clone(&accepted);
-            let handles = Arc::clone(&handles);
-            thread::spawn(move || accept_loop(listener, scripts, &stop, &accepted, &handles))
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || accept_loop(listener, scripts, &shared))
         };
         FakeServer {
             addr,
-            stop,
-            accepted,
+            shared,
             acceptor: Some(acceptor),
-            scripts: handles,
         }
     }
 
@@ -100,16 +108,17 @@ impl FakeServer {
         format!("rtmp://127.0.0.1:{}/{app}/{stream}", self.port())
     }
 
-    /// How many connections were accepted so far, scripted or not.
+    /// How many client connections were accepted so far, scripted or not.
     pub fn accepted(&self) -> usize {
-        self.accepted.load(Ordering::SeqCst)
+        self.shared.accepted.load(Ordering::SeqCst)
     }
 
-    /// Stops accepting, waits (up to 40 s) for the scripts that were started, and panics if one of
-    /// them panicked or is still running. Returns how many connections were accepted.
+    /// Stops accepting (connections already made are still handed to their scripts), waits up to
+    /// 40 s for the scripts, and panics if one of them panicked or is still running. Returns how many
+    /// connections were accepted.
     pub fn join(mut self) -> usize {
         self.stop_accepting();
-        let handles = std::mem::take(&mut *self.scripts.lock().expect("script handles"));
+        let handles = std::mem::take(&mut *self.shared.scripts.lock().expect("script handles"));
         let deadline = Instant::now() + JOIN_DEADLINE;
         for (index, handle) in handles.into_iter().enumerate() {
             while !handle.is_finished() {
@@ -132,9 +141,11 @@ impl FakeServer {
         let Some(acceptor) = self.acceptor.take() else {
             return;
         };
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the blocking accept(); if even that fails, leave the thread behind rather than hang.
-        if TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)).is_ok() {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wake the blocked accept() with a connection of our own; if even that fails, leave the
+        // thread behind rather than hang.
+        if let Ok(waker) = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)) {
+            *self.shared.waker.lock().expect("waker address") = waker.local_addr().ok();
             let _ = acceptor.join();
         }
     }
@@ -146,33 +157,44 @@ impl Drop for FakeServer {
     }
 }
 
-fn accept_loop(
-    listener: TcpListener,
-    scripts: Vec<Script>,
-    stop: &AtomicBool,
-    accepted: &AtomicUsize,
-    handles: &Mutex<Vec<JoinHandle<()>>>,
-) {
+fn accept_loop(listener: TcpListener, scripts: Vec<Script>, shared: &Shared) {
     let mut scripts = scripts.into_iter();
     loop {
-        let accept = listener.accept();
-        if stop.load(Ordering::SeqCst) {
-            return;
-        }
-        let Ok((stream, _peer)) = accept else {
+        let Ok((stream, peer)) = listener.accept() else {
+            if shared.stop.load(Ordering::SeqCst) {
+                return;
+            }
             thread::sleep(Duration::from_millis(1));
             continue;
         };
-        accepted.fetch_add(1, Ordering::SeqCst);
+        if shared.stop.load(Ordering::SeqCst) && is_waker(shared, peer) {
+            return;
+        }
         match scripts.next() {
             Some(script) => {
                 let _ = stream.set_read_timeout(Some(SCRIPT_IO_TIMEOUT));
                 let _ = stream.set_write_timeout(Some(SCRIPT_IO_TIMEOUT));
                 let handle = thread::spawn(move || script(stream));
-                handles.lock().expect("script handles").push(handle);
+                shared.scripts.lock().expect("script handles").push(handle);
             }
             None => drop(stream),
         }
+        shared.accepted.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Whether `peer` is the waker; its address is recorded just after its connect returns, so wait for
+/// it a little. If it never comes (its connect failed), stop anyway.
+fn is_waker(shared: &Shared, peer: SocketAddr) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        if let Some(waker) = *shared.waker.lock().expect("waker address") {
+            return waker == peer;
+        }
+        if Instant::now() > deadline {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(1));
     }
 }
 

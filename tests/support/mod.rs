@@ -10,7 +10,10 @@ pub mod http;
 pub mod nginx;
 pub mod probe;
 
-use std::net::TcpListener;
+use std::io::ErrorKind;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
 
 /// A loopback TCP port that was free a moment ago: the kernel picks it (bind to port 0), and the
 /// listener is released before returning, so another process may take it in between. Whoever binds
@@ -24,7 +27,17 @@ pub fn free_port() -> u16 {
 }
 
 /// A loopback TCP port on which nothing listens, for "connection refused" tests: a port the kernel
-/// handed out and that was closed again at once.
+/// handed out and that was closed again, checked to refuse connections now. (Right after the close,
+/// a child process that another test thread is spawning can still hold a copy of the listening socket
+/// until its exec, so the port is only returned once a connection attempt is refused.)
 pub fn closed_port() -> u16 {
-    free_port()
+    for _ in 0..100 {
+        let port = free_port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+            Err(error) if error.kind() == ErrorKind::ConnectionRefused => return port,
+            _ => thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    panic!("found no loopback port that refuses connections in 100 attempts");
 }
