@@ -1,1 +1,11 @@
+//! The integration tests of rtmp-probe: one test binary, one module per subject.
+//!
+//! The tests run the built binary against a private nginx-rtmp that each test starts itself (Debian
+//! packages nginx and libnginx-mod-rtmp; `scripts/test.sh` installs them) and against scripted fake
+//! servers. See `support` for the harness.
 
+// Parts of the harness wait for the test modules that will use them.
+#[allow(dead_code)]
+mod support;
+
+mod harness;

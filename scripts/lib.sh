@@ -1,0 +1,84 @@
+# shellcheck shell=bash
+# Shared by scripts/test.sh, scripts/demo.sh and .ci/run (sourced, not run): messages and the install
+# of what the integration tests and the demo need, nginx with the RTMP module (Debian packages nginx
+# and libnginx-mod-rtmp).
+
+RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The nginx binary: Debian's /usr/sbin/nginx (not on every user's PATH), else nginx on PATH.
+nginx_path() {
+  if [ -x /usr/sbin/nginx ]; then
+    echo /usr/sbin/nginx
+  else
+    command -v nginx
+  fi
+}
+
+have_nginx_rtmp() {
+  nginx_path >/dev/null 2>&1 && [ -f "$RTMP_MODULE" ]
+}
+
+# Installs nginx and libnginx-mod-rtmp with apt-get when either is missing: as root, or with sudo.
+# The packaged nginx service is never started: a policy-rc.d refuses service starts during the install
+# (unless the system already has one), and a system nginx that the install started anyway is stopped.
+# The tests and the demo run private instances on their own ports.
+ensure_nginx_rtmp() {
+  if have_nginx_rtmp; then
+    say "nginx and the RTMP module are installed ($(nginx_path), $RTMP_MODULE)"
+    return 0
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    die "nginx with the RTMP module is missing and this system has no apt-get: install nginx and its RTMP module (nginx-rtmp-module) by hand, with the module at $RTMP_MODULE"
+  fi
+  local sudo=''
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=sudo
+    else
+      die "nginx with the RTMP module is missing; run as root or install sudo, or install them yourself: apt-get install nginx libnginx-mod-rtmp"
+    fi
+  fi
+  local had_nginx=0
+  if nginx_path >/dev/null 2>&1; then had_nginx=1; fi
+
+  say "installing nginx and libnginx-mod-rtmp with apt-get${sudo:+ (through sudo)}"
+  # A subshell, so that its EXIT trap removes our policy-rc.d even on failure or Ctrl-C.
+  (
+    set -euo pipefail
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+      trap '$sudo rm -f "$policy"' EXIT
+      $sudo sh -c "printf '#!/bin/sh\n# rtmp-probe install: start no service now\nexit 101\n' > '$policy' && chmod 755 '$policy'"
+    fi
+    apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600)
+    $sudo "${apt[@]}" update
+    $sudo "${apt[@]}" install -y --no-install-recommends nginx libnginx-mod-rtmp
+  ) || die "apt-get could not install nginx and libnginx-mod-rtmp (see above)"
+
+  if [ "$had_nginx" = 0 ]; then
+    stop_packaged_nginx "$sudo"
+  fi
+  have_nginx_rtmp || die "apt-get finished but nginx or $RTMP_MODULE is still missing"
+  say "installed $(nginx_path) and $RTMP_MODULE"
+}
+
+# Stops the system nginx service if the package install started it after all (port 80 is not ours).
+stop_packaged_nginx() {
+  local sudo=$1
+  [ -s /run/nginx.pid ] || return 0
+  local pid
+  pid=$(cat /run/nginx.pid 2>/dev/null || true)
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  say "stopping the packaged nginx service that the install started (pid $pid)"
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $sudo systemctl stop nginx || true
+  elif command -v service >/dev/null 2>&1; then
+    $sudo service nginx stop || true
+  fi
+  if kill -0 "$pid" 2>/dev/null; then
+    $sudo kill -QUIT "$pid" || true
+  fi
+}

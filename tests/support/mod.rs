@@ -1,0 +1,43 @@
+//! Test support shared by every test module: free ports, a private nginx-rtmp per test, a runner for
+//! the built binary and scripted misbehaving servers.
+//!
+//! Nothing here is global: every test starts its own servers on its own ports, so the tests can run in
+//! parallel threads. Nothing here skips a test either: a missing prerequisite is a panic that says how
+//! to install it.
+
+pub mod fake;
+pub mod http;
+pub mod nginx;
+pub mod probe;
+
+use std::io::ErrorKind;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+/// A loopback TCP port that was free a moment ago: the kernel picks it (bind to port 0), and the
+/// listener is released before returning, so another process may take it in between. Whoever binds
+/// it must be ready to retry with another one.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0 to pick a free port");
+    listener
+        .local_addr()
+        .expect("local address of a bound listener")
+        .port()
+}
+
+/// A loopback TCP port on which nothing listens, for "connection refused" tests: a port the kernel
+/// handed out and that was closed again, checked to refuse connections now. (Right after the close,
+/// a child process that another test thread is spawning can still hold a copy of the listening socket
+/// until its exec, so the port is only returned once a connection attempt is refused.)
+pub fn closed_port() -> u16 {
+    for _ in 0..100 {
+        let port = free_port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+            Err(error) if error.kind() == ErrorKind::ConnectionRefused => return port,
+            _ => thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    panic!("found no loopback port that refuses connections in 100 attempts");
+}
