@@ -5,7 +5,10 @@ mod decoder;
 mod encoder;
 
 pub use decoder::{ChunkDecoder, ChunkError};
-pub use encoder::ChunkEncoder;
+pub use encoder::{ChunkEncoder, EncodeError};
+
+#[cfg(test)]
+mod tests;
 
 /// The chunk size both sides start with (§5.4.1).
 pub const DEFAULT_CHUNK_SIZE: u32 = 128;
