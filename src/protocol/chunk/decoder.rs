@@ -80,7 +80,13 @@ pub enum ChunkError {
     InvalidChunkSize { size: u32 },
     #[error("set chunk size message has {len} payload bytes, it needs 4")]
     SetChunkSizeTooShort { len: usize },
+    #[error("peer opened more than {max} chunk streams")]
+    TooManyChunkStreams { max: usize },
 }
+
+/// Most chunk streams one peer may open. Real servers use a handful (nginx-rtmp: 2, 3, 5); the cap
+/// keeps a hostile peer from growing the table to all 65598 ids.
+pub const MAX_CHUNK_STREAMS: usize = 256;
 
 /// What one chunk stream remembers: its last header, and the message being reassembled on it.
 #[derive(Debug, Default)]
@@ -233,6 +239,14 @@ impl ChunkDecoder {
     #[cfg(test)]
     pub(super) fn reassembly_capacity(&self, csid: u32) -> Option<usize> {
         self.streams.get(&csid).map(|s| s.payload.capacity())
+    }
+
+    /// True between messages: no header bytes are held and no message is partly received. A
+    /// connection that ends when the decoder is not idle ended in the middle of a message.
+    pub fn is_idle(&self) -> bool {
+        self.stash_len == 0
+            && matches!(self.state, State::Header)
+            && !self.streams.values().any(|s| s.receiving)
     }
 
     /// Payload bytes currently held in partially received messages.
@@ -415,6 +429,14 @@ impl ChunkDecoder {
     /// message if it is already complete (a zero-length message).
     fn start_chunk(&mut self, h: Header) -> Result<Option<RawMessage>, ChunkError> {
         let max = self.limits.max_message_size;
+        if h.fmt == 0
+            && self.streams.len() >= MAX_CHUNK_STREAMS
+            && !self.streams.contains_key(&h.csid)
+        {
+            return Err(ChunkError::TooManyChunkStreams {
+                max: MAX_CHUNK_STREAMS,
+            });
+        }
         let stream = match self.streams.get_mut(&h.csid) {
             Some(stream) => stream,
             None if h.fmt == 0 => self.streams.entry(h.csid).or_default(),
