@@ -1,3 +1,11 @@
 //! rtmp-probe: checks whether an RTMP server really accepts a published stream.
 
+pub mod app;
+pub mod cli;
+pub mod plan;
 pub mod protocol;
+pub mod redact;
+pub mod report;
+pub mod session;
+pub mod target;
+pub mod verdict;

@@ -9,6 +9,8 @@ pub mod fake;
 pub mod http;
 pub mod nginx;
 pub mod probe;
+pub mod report;
+pub mod rtmp;
 
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -1,0 +1,106 @@
+//! The run, from arguments to exit code: parse, plan, probe, judge, print.
+
+use crate::cli::Cli;
+use crate::plan::{Format, Plan};
+use crate::report::{self, Report};
+use crate::session;
+use crate::verdict::{self, State};
+use clap::Parser;
+use std::ffi::OsString;
+use std::io::Write;
+
+/// Runs the probe with these arguments; returns the exit code. Prints the report on stdout.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    let plan = match cli.into_plan() {
+        Ok(plan) => plan,
+        Err(e) => return unknown(&format!("invalid arguments: {e}")),
+    };
+    init_logging(&plan);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return unknown(&format!("cannot start the async runtime: {e}")),
+    };
+    let outcome = runtime.block_on(session::run(&plan.session));
+    // Name lookups run on a blocking thread that a timeout cannot stop: do not wait for it.
+    runtime.shutdown_background();
+    let verdict = verdict::judge(&outcome, &plan.thresholds, plan.timeout_state);
+    let report = Report::build(&plan, &outcome, &verdict);
+    print(&plan, &report);
+    report.state().code()
+}
+
+fn print(plan: &Plan, report: &Report) {
+    let text = match plan.format {
+        Format::Nagios => report::nagios(report, plan.verbosity > 0),
+        Format::Json => format!("{}\n", report.json()),
+        Format::Text => report::text(report),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// One UNKNOWN line on stdout; exit code 3.
+pub fn unknown(message: &str) -> i32 {
+    println!("RTMP UNKNOWN - {message}");
+    State::Unknown.code()
+}
+
+/// clap's errors: help and version are printed as asked (exit 0); anything else is a usage error,
+/// which must be UNKNOWN (3), never clap's 2 (CRITICAL to Nagios).
+fn usage_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            print!("{e}");
+            0
+        }
+        _ => {
+            let rendered = e.to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ")
+                .to_string();
+            unknown(&format!(
+                "invalid arguments: {first} (see rtmp-probe --help)"
+            ))
+        }
+    }
+}
+
+/// Logs go to stderr only, never into the plugin output.
+fn init_logging(plan: &Plan) {
+    let level = match plan.verbosity {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let mut filter = format!("rtmp_probe={level}");
+    if plan.trace {
+        filter.push_str(&format!(",{}=trace", session::wire::TARGET));
+    } else if plan.verbosity >= 3 {
+        filter.push_str(&format!(",{}=debug", session::wire::TARGET));
+    }
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,155 @@
+//! Keeping secrets out of what the probe prints.
+//!
+//! Stream names are often stream keys, and URLs can carry passwords and tokens. Every string that
+//! reaches an output or a log goes through a [`Redactor`], which knows the secrets of this run and
+//! masks them, keeping a few first characters so that an operator can still tell keys apart.
+
+/// The mask put in place of the hidden part of a secret.
+pub const MASK: &str = "***";
+
+/// Shortest secret that is also masked where it occurs inside free text (server descriptions,
+/// logs). Shorter ones are masked only in the fields known to hold them: masking every "ab" in a
+/// server's message would garble it without protecting anything.
+const MIN_FREE_TEXT_SECRET: usize = 4;
+
+/// Masks one secret: keeps a few leading characters (none for short values) and adds [`MASK`].
+pub fn mask(secret: &str) -> String {
+    let chars = secret.chars().count();
+    let keep = if chars >= 12 {
+        4
+    } else if chars >= 6 {
+        2
+    } else {
+        0
+    };
+    let mut out: String = secret.chars().take(keep).collect();
+    out.push_str(MASK);
+    out
+}
+
+/// Masks secrets in text. With `reveal` set (the user's `--show-secrets`), it changes nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+    reveal: bool,
+}
+
+impl Redactor {
+    pub fn new(reveal: bool) -> Self {
+        Redactor {
+            secrets: Vec::new(),
+            reveal,
+        }
+    }
+
+    /// Whether secrets are shown as they are.
+    pub fn reveals(&self) -> bool {
+        self.reveal
+    }
+
+    /// Adds a secret to hide. Empty values are ignored.
+    pub fn add(&mut self, secret: &str) {
+        if secret.is_empty() || self.secrets.iter().any(|s| s == secret) {
+            return;
+        }
+        self.secrets.push(secret.to_string());
+        // Longest first, so that a key is masked whole before any shorter secret inside it.
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    /// Masks a value known to be secret as a whole (a stream name, a password).
+    pub fn field(&self, value: &str) -> String {
+        if self.reveal || value.is_empty() {
+            value.to_string()
+        } else {
+            mask(value)
+        }
+    }
+
+    /// Masks every occurrence of a known secret inside free text.
+    pub fn text(&self, text: &str) -> String {
+        if self.reveal {
+            return text.to_string();
+        }
+        let mut out = text.to_string();
+        for secret in &self.secrets {
+            if secret.len() >= MIN_FREE_TEXT_SECRET && out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), &mask(secret));
+            }
+        }
+        out
+    }
+
+    /// Overwrites secrets inside raw bytes (packet traces) with `*` bytes of the same length, so
+    /// offsets in a hex dump stay true.
+    pub fn bytes(&self, data: &[u8]) -> Vec<u8> {
+        let mut out = data.to_vec();
+        if self.reveal {
+            return out;
+        }
+        for secret in &self.secrets {
+            let needle = secret.as_bytes();
+            if needle.len() < MIN_FREE_TEXT_SECRET || needle.len() > out.len() {
+                continue;
+            }
+            let mut i = 0;
+            while i + needle.len() <= out.len() {
+                if out.get(i..i + needle.len()) == Some(needle) {
+                    for b in out.iter_mut().skip(i).take(needle.len()) {
+                        *b = b'*';
+                    }
+                    i += needle.len();
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_a_few_characters_only_for_long_secrets() {
+        assert_eq!(mask("abc"), "***");
+        assert_eq!(mask("secret"), "se***");
+        assert_eq!(mask("live_1234567890"), "live***");
+    }
+
+    #[test]
+    fn free_text_masks_every_occurrence_longest_first() {
+        let mut r = Redactor::new(false);
+        r.add("key");
+        r.add("stream-key-123");
+        r.add("stream-key-123?key=hunter2");
+        r.add("hunter2");
+        let out =
+            r.text("publishing stream-key-123?key=hunter2 and stream-key-123 with hunter2, key");
+        assert!(!out.contains("hunter2"), "{out}");
+        assert!(!out.contains("stream-key-123"), "{out}");
+        // "key" is too short to mask inside free text.
+        assert!(out.ends_with(", key"), "{out}");
+    }
+
+    #[test]
+    fn reveal_changes_nothing() {
+        let mut r = Redactor::new(true);
+        r.add("hunter2");
+        assert_eq!(r.text("a hunter2 b"), "a hunter2 b");
+        assert_eq!(r.field("hunter2"), "hunter2");
+        assert_eq!(r.bytes(b"xhunter2x"), b"xhunter2x".to_vec());
+    }
+
+    #[test]
+    fn bytes_are_overwritten_in_place() {
+        let mut r = Redactor::new(false);
+        r.add("hunter2");
+        assert_eq!(
+            r.bytes(b"\x02\x00\x07hunter2\x05"),
+            b"\x02\x00\x07*******\x05".to_vec()
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! The result model and its renderers. Redaction happens here, once, when the model is built:
+//! renderers only ever see masked values (unless `--show-secrets`).
+
+mod nagios;
+mod text;
+
+pub use nagios::render as nagios;
+pub use text::render as text;
+
+use crate::plan::Plan;
+use crate::protocol::message::LimitType;
+use crate::session::{Outcome, Step};
+use crate::verdict::{State, Verdict};
+use serde::Serialize;
+use std::time::Duration;
+
+/// Bumped when a field changes meaning or disappears; new fields do not bump it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub probe: ProbeInfo,
+    pub target: TargetReport,
+    pub mode: &'static str,
+    pub status: &'static str,
+    pub exit_code: i32,
+    /// The summary of the Nagios line, without the `RTMP <STATE> - ` prefix.
+    pub summary: String,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub total_ms: f64,
+    pub timeout_ms: f64,
+    pub total_warning_ms: Option<f64>,
+    pub total_critical_ms: Option<f64>,
+    pub steps: Vec<StepReport>,
+    pub server: ServerReport,
+    pub error: Option<ErrorReport>,
+    /// Threshold crossings, e.g. "connect 4.1 ms > 3 ms".
+    pub thresholds_crossed: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetReport {
+    /// The URL with secrets masked.
+    pub url: String,
+    pub host: String,
+    pub port: u16,
+    pub app: String,
+    pub stream: Option<String>,
+    /// The address connected to, `ip:port`.
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub name: &'static str,
+    pub ok: bool,
+    pub start_ms: f64,
+    pub duration_ms: f64,
+    pub warning_ms: Option<f64>,
+    pub critical_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerReport {
+    pub handshake: Option<HandshakeReport>,
+    pub fms_ver: Option<String>,
+    pub capabilities: Option<f64>,
+    pub window_ack_size: Option<u32>,
+    pub peer_bandwidth: Option<PeerBandwidthReport>,
+    pub chunk_size: Option<u32>,
+    pub stream_id: Option<u32>,
+    pub acknowledgements_sent: u32,
+    pub pings_answered: u32,
+    pub statuses: Vec<StatusReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HandshakeReport {
+    pub s0_version: u8,
+    pub s1_time: u32,
+    pub s1_version: String,
+    pub digest_scheme: Option<u8>,
+    pub s2_echoes_c1: bool,
+    pub s2_digest_valid: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerBandwidthReport {
+    pub size: u32,
+    pub limit_type: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub step: &'static str,
+    pub command: String,
+    pub level: String,
+    pub code: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorReport {
+    pub step: &'static str,
+    /// One of the stable kinds in docs/ERRORS.md.
+    pub kind: &'static str,
+    pub message: String,
+    pub code: Option<String>,
+    pub description: Option<String>,
+}
+
+fn ms(d: Duration) -> f64 {
+    // Microsecond resolution, as measured.
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+impl Report {
+    /// Builds the model of one run, masking secrets.
+    pub fn build(plan: &Plan, outcome: &Outcome, verdict: &Verdict) -> Report {
+        let r = &plan.redactor;
+        let t = &plan.target;
+        let th = &plan.thresholds;
+        let steps = outcome
+            .steps
+            .iter()
+            .map(|s| StepReport {
+                name: s.step.name(),
+                ok: s.ok,
+                start_ms: ms(s.start),
+                duration_ms: ms(s.duration),
+                warning_ms: th.warning.for_step(s.step).map(ms),
+                critical_ms: th.critical.for_step(s.step).map(ms),
+            })
+            .collect();
+        let server = &outcome.server;
+        let server = ServerReport {
+            handshake: server.handshake.as_ref().map(|h| HandshakeReport {
+                s0_version: h.s0_version,
+                s1_time: h.s1_time,
+                s1_version: h.s1_version_dotted().to_string(),
+                digest_scheme: h.digest_scheme,
+                s2_echoes_c1: h.s2_echoes_c1,
+                s2_digest_valid: h.s2_digest_valid,
+            }),
+            fms_ver: server.fms_ver.as_deref().map(|v| r.text(v)),
+            capabilities: server.capabilities,
+            window_ack_size: server.window_ack_size,
+            peer_bandwidth: server
+                .peer_bandwidth
+                .map(|(size, limit)| PeerBandwidthReport {
+                    size,
+                    limit_type: limit_name(limit),
+                }),
+            chunk_size: server.chunk_size,
+            stream_id: server.stream_id,
+            acknowledgements_sent: server.acknowledgements_sent,
+            pings_answered: server.pings_answered,
+            statuses: server
+                .statuses
+                .iter()
+                .map(|s| StatusReport {
+                    step: s.step.name(),
+                    command: r.text(&s.command),
+                    level: r.text(&s.status.level),
+                    code: r.text(&s.status.code),
+                    description: r.text(&s.status.description),
+                })
+                .collect(),
+        };
+        let error = outcome.failure.as_ref().map(|f| ErrorReport {
+            step: f.step.name(),
+            kind: f.kind.name(),
+            message: r.text(&f.message),
+            code: f.status.as_ref().map(|s| r.text(&s.code)),
+            description: f.status.as_ref().map(|s| r.text(&s.description)),
+        });
+        let summary = summary(plan, outcome, verdict);
+        Report {
+            schema_version: SCHEMA_VERSION,
+            probe: ProbeInfo {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            target: TargetReport {
+                url: t.redacted_url(r),
+                host: t.host.clone(),
+                port: t.port,
+                app: t.redacted_app(r),
+                stream: plan
+                    .session
+                    .stream
+                    .as_deref()
+                    .map(|s| redact_stream(s, plan)),
+                address: outcome.address.map(|a| a.to_string()),
+            },
+            mode: plan.session.mode.name(),
+            status: verdict.state.name(),
+            exit_code: verdict.state.code(),
+            summary: r.text(&summary),
+            started_at: humantime::format_rfc3339_micros(outcome.started_at).to_string(),
+            total_ms: ms(outcome.total),
+            timeout_ms: ms(plan.session.timeout),
+            total_warning_ms: th.warning.total.map(ms),
+            total_critical_ms: th.critical.total.map(ms),
+            steps,
+            server,
+            error,
+            thresholds_crossed: verdict.crossed.clone(),
+            notes: outcome.notes.iter().map(|n| r.text(n)).collect(),
+        }
+    }
+
+    pub fn state(&self) -> State {
+        match self.exit_code {
+            0 => State::Ok,
+            1 => State::Warning,
+            2 => State::Critical,
+            _ => State::Unknown,
+        }
+    }
+
+    /// The JSON rendering: one object on one line.
+    pub fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!("{{\"schema_version\":{SCHEMA_VERSION},\"status\":\"UNKNOWN\",\"exit_code\":3,\"summary\":\"cannot render JSON: {e}\"}}")
+        })
+    }
+}
+
+/// The stream name as published (placeholders expanded), masked.
+fn redact_stream(stream: &str, plan: &Plan) -> String {
+    let mut t = plan.target.clone();
+    t.stream = Some(stream.to_string());
+    t.redacted_stream(&plan.redactor).unwrap_or_default()
+}
+
+fn limit_name(l: LimitType) -> String {
+    match l {
+        LimitType::Hard => "hard".into(),
+        LimitType::Soft => "soft".into(),
+        LimitType::Dynamic => "dynamic".into(),
+        LimitType::Other(n) => format!("other({n})"),
+    }
+}
+
+/// What a person reads after `RTMP <STATE> - `.
+fn summary(plan: &Plan, outcome: &Outcome, verdict: &Verdict) -> String {
+    let peer = outcome
+        .address
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| plan.target.peer());
+    if let Some(f) = &outcome.failure {
+        let what = match f.step {
+            Step::Dns => "DNS lookup for",
+            Step::TcpConnect => "TCP connection to",
+            Step::Handshake => "handshake with",
+            Step::Connect => "connect to",
+            Step::CreateStream => "createStream on",
+            Step::Publish => "publish to",
+            Step::Verify => "publish to",
+            Step::Unpublish => "unpublish on",
+        };
+        let peer = if f.step == Step::Dns {
+            plan.target.host.clone()
+        } else {
+            peer
+        };
+        return if f.message.starts_with("rejected") {
+            format!("{what} {peer} {}", f.message)
+        } else {
+            format!("{what} {peer} failed: {}", f.message)
+        };
+    }
+    let app = plan.target.redacted_app(&plan.redactor);
+    let mut s = match plan.session.mode {
+        crate::session::Mode::Connect => format!(
+            "connect accepted by {peer} (app {app}) in {}",
+            crate::verdict::ms(outcome.total)
+        ),
+        crate::session::Mode::Publish => {
+            let stream = plan
+                .session
+                .stream
+                .as_deref()
+                .map(|s| redact_stream(s, plan))
+                .unwrap_or_default();
+            format!(
+                "publish accepted by {peer} (app {app}, stream {stream}) in {}",
+                crate::verdict::ms(outcome.total)
+            )
+        }
+    };
+    if !verdict.crossed.is_empty() {
+        s.push_str(&format!(", but {}", verdict.crossed.join(", ")));
+    }
+    s
+}

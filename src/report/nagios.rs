@@ -1,0 +1,83 @@
+//! `RTMP <STATE> - <summary> | <perfdata>`, as the Monitoring Plugins guidelines want it, with long
+//! output (details, one item a line) after it when asked for.
+
+use super::Report;
+use std::fmt::Write;
+
+/// Renders the plugin output. `long` adds the long-output lines (-v).
+pub fn render(report: &Report, long: bool) -> String {
+    let mut out = format!("RTMP {} - {}", report.status, one_line(&report.summary));
+    let perf = perfdata(report);
+    if !perf.is_empty() {
+        out.push_str(" | ");
+        out.push_str(&perf);
+    }
+    out.push('\n');
+    if long {
+        for line in super::text::detail_lines(report) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Nagios reads up to the first `|` as text: keep the summary on one line and free of pipes.
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ").replace('|', "/")
+}
+
+/// `'label'=value[UOM];[warn];[crit];[min];[max]` for every step and the total, in seconds.
+fn perfdata(report: &Report) -> String {
+    let max = seconds(report.timeout_ms);
+    let mut out = String::new();
+    let mut item = |label: &str, value_ms: f64, warn: Option<f64>, crit: Option<f64>| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let _ = write!(
+            out,
+            "'{}'={}s;{};{};0;{}",
+            label.replace('\'', "''"),
+            seconds(value_ms),
+            warn.map(seconds).unwrap_or_default(),
+            crit.map(seconds).unwrap_or_default(),
+            max
+        );
+    };
+    for s in &report.steps {
+        item(s.name, s.duration_ms, s.warning_ms, s.critical_ms);
+    }
+    item(
+        "total",
+        report.total_ms,
+        report.total_warning_ms,
+        report.total_critical_ms,
+    );
+    out
+}
+
+/// Seconds with microsecond precision and a `.` decimal point whatever the locale, trailing zeros
+/// trimmed for thresholds (`0.2`), kept for measurements (`0.000412`).
+fn seconds(ms: f64) -> String {
+    let s = format!("{:.6}", ms / 1000.0);
+    let trimmed = s.trim_end_matches('0').trim_end_matches('.');
+    if trimmed.is_empty() {
+        "0".into()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seconds;
+
+    #[test]
+    fn seconds_use_a_dot_and_microseconds() {
+        assert_eq!(seconds(0.412), "0.000412");
+        assert_eq!(seconds(200.0), "0.2");
+        assert_eq!(seconds(10_000.0), "10");
+        assert_eq!(seconds(0.0), "0");
+    }
+}

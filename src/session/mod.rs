@@ -1,0 +1,90 @@
+//! The async driver: owns the socket, runs the scripted steps under deadlines, and records what
+//! happened and when. It knows nothing of output formats; [`Outcome`] is all it hands back.
+//!
+//! A publish session, step by step (what real servers send is in `shared/captures/README.md`):
+//!
+//! | step | we send | we wait for |
+//! |---|---|---|
+//! | dns | | an address |
+//! | tcp_connect | SYN | the connection |
+//! | handshake | C0+C1, then C2 once S1 is in | S0, S1, S2 |
+//! | connect | `connect` | `_result`/`_error` of transaction 1 |
+//! | create_stream | `releaseStream`, `FCPublish`, `createStream` (one write) | `_result` of createStream (nginx-rtmp answers neither of the others) |
+//! | publish | `publish(name, "live")` | onStatus `NetStream.Publish.Start` |
+//! | verify | User Control PingRequest | PingResponse, or a quiet settle window |
+//! | unpublish | `FCUnpublish`, `closeStream`, `deleteStream` (one write) | `NetStream.Unpublish.Success` or the close, briefly |
+//!
+//! `verify` exists because some servers confirm `Publish.Start` and drop an unauthorised or
+//! duplicate publisher a fraction of a millisecond later: a publish counts only if the session is
+//! still alive after it.
+
+mod fault;
+mod outcome;
+mod steps;
+mod transport;
+pub mod wire;
+
+pub use outcome::{Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord};
+
+use crate::protocol::command::ConnectProperties;
+use crate::protocol::handshake::HandshakeMode;
+use crate::protocol::Limits;
+use crate::redact::Redactor;
+use std::time::Duration;
+
+/// What the session does after the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Up to `NetConnection.Connect.Success`.
+    Connect,
+    /// The whole publish and teardown.
+    Publish,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Connect => "connect",
+            Mode::Publish => "publish",
+        }
+    }
+}
+
+/// Which address family to connect over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpFamily {
+    Any,
+    V4,
+    V6,
+}
+
+/// Everything one session needs. Built by the CLI's plan; no global state.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub host: String,
+    pub port: u16,
+    pub family: IpFamily,
+    pub mode: Mode,
+    /// The stream name sent in `publish` (placeholders already expanded), with its query string.
+    pub stream: Option<String>,
+    /// The connect command object.
+    pub connect: ConnectProperties,
+    pub handshake: HandshakeMode,
+    /// A hard bound on the whole session.
+    pub timeout: Duration,
+    /// A bound on each step (the overall deadline still applies).
+    pub step_timeout: Option<Duration>,
+    /// How long `verify` waits when the server does not answer the ping.
+    pub settle: Duration,
+    /// How long the teardown waits for the server's confirmation.
+    pub teardown_wait: Duration,
+    pub limits: Limits,
+    /// Masks secrets in logs and packet traces.
+    pub redactor: Redactor,
+}
+
+/// Runs one session to its end and reports what happened. Never panics on server input; ends by
+/// `config.timeout` (plus the time to notice) whatever the server does.
+pub async fn run(config: &SessionConfig) -> Outcome {
+    steps::Session::new(config).run().await
+}

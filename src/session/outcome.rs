@@ -1,0 +1,185 @@
+//! What a session recorded: its steps with their times, what the server said, and how it ended.
+
+use crate::protocol::command::StatusInfo;
+use crate::protocol::handshake::HandshakeInfo;
+use crate::protocol::message::LimitType;
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+/// The scripted steps, in the order a publish session runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Step {
+    Dns,
+    TcpConnect,
+    Handshake,
+    Connect,
+    CreateStream,
+    Publish,
+    /// The round trip after `NetStream.Publish.Start` proving the server kept the session.
+    Verify,
+    Unpublish,
+}
+
+impl Step {
+    pub const ALL: [Step; 8] = [
+        Step::Dns,
+        Step::TcpConnect,
+        Step::Handshake,
+        Step::Connect,
+        Step::CreateStream,
+        Step::Publish,
+        Step::Verify,
+        Step::Unpublish,
+    ];
+
+    /// The stable name used in perfdata, JSON and thresholds.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Dns => "dns",
+            Step::TcpConnect => "tcp_connect",
+            Step::Handshake => "handshake",
+            Step::Connect => "connect",
+            Step::CreateStream => "create_stream",
+            Step::Publish => "publish",
+            Step::Verify => "verify",
+            Step::Unpublish => "unpublish",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// One step as it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    pub step: Step,
+    /// When the step began, from the start of the run.
+    pub start: Duration,
+    pub duration: Duration,
+    pub ok: bool,
+}
+
+/// Why a session failed, in a vocabulary that is stable across releases (see docs/ERRORS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The host name did not resolve (or not to an address of the requested family).
+    ResolveFailed,
+    /// Nothing listens on the port (TCP RST to the SYN).
+    ConnectionRefused,
+    /// The TCP connection could not be made for another reason (unreachable, ...).
+    ConnectFailed,
+    /// The step's deadline passed before the server answered.
+    Timeout,
+    /// The server closed the connection (FIN) between messages.
+    Closed,
+    /// The connection was reset, or closed in the middle of a message.
+    Reset,
+    /// S0 was not version 3.
+    HandshakeVersion,
+    /// S0 asked for RTMPE (version 6).
+    HandshakeEncrypted,
+    /// The connection ended inside S0/S1/S2.
+    HandshakeTruncated,
+    /// The server refused: `_error`, or an onStatus of level "error".
+    Rejected,
+    /// The server confirmed the publish and then dropped the connection.
+    DroppedAfterPublish,
+    /// The bytes broke the chunk stream rules (unknown chunk stream, bad chunk size, ...).
+    ProtocolViolation,
+    /// A message larger than the configured maximum was announced.
+    MessageTooLarge,
+    /// A reply's body was not valid AMF0 or not a well-formed command.
+    MalformedReply,
+    /// A reply came that the step cannot accept (e.g. createStream without a stream id).
+    UnexpectedReply,
+    /// Another socket error.
+    Io,
+    /// The probe's own fault.
+    Internal,
+}
+
+impl FailureKind {
+    /// The stable `kind` string of the JSON report.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::ResolveFailed => "resolve_failed",
+            FailureKind::ConnectionRefused => "connection_refused",
+            FailureKind::ConnectFailed => "connect_failed",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Closed => "closed",
+            FailureKind::Reset => "reset",
+            FailureKind::HandshakeVersion => "handshake_version",
+            FailureKind::HandshakeEncrypted => "handshake_encrypted",
+            FailureKind::HandshakeTruncated => "handshake_truncated",
+            FailureKind::Rejected => "rejected",
+            FailureKind::DroppedAfterPublish => "dropped_after_publish",
+            FailureKind::ProtocolViolation => "protocol_violation",
+            FailureKind::MessageTooLarge => "message_too_large",
+            FailureKind::MalformedReply => "malformed_reply",
+            FailureKind::UnexpectedReply => "unexpected_reply",
+            FailureKind::Io => "io_error",
+            FailureKind::Internal => "internal",
+        }
+    }
+}
+
+/// How and where a session failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub step: Step,
+    pub kind: FailureKind,
+    /// The cause in an operator's words, without the step and peer (the report adds those).
+    pub message: String,
+    /// The server's own status, when it gave one.
+    pub status: Option<StatusInfo>,
+}
+
+/// A status the server sent (onStatus, or the info object of `_result`/`_error`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusRecord {
+    pub step: Step,
+    /// The command that carried it: `onStatus`, `_result` or `_error`.
+    pub command: String,
+    pub status: StatusInfo,
+}
+
+/// What the server told us about itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServerInfo {
+    pub handshake: Option<HandshakeInfo>,
+    /// `fmsVer` from connect's `_result` command object.
+    pub fms_ver: Option<String>,
+    /// `capabilities` from connect's `_result` command object.
+    pub capabilities: Option<f64>,
+    pub statuses: Vec<StatusRecord>,
+    pub window_ack_size: Option<u32>,
+    pub peer_bandwidth: Option<(u32, LimitType)>,
+    /// The chunk size the server set for what it sends.
+    pub chunk_size: Option<u32>,
+    /// The stream id createStream returned.
+    pub stream_id: Option<u32>,
+    pub acknowledgements_sent: u32,
+    pub pings_answered: u32,
+}
+
+/// Everything a session recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub started_at: SystemTime,
+    /// The address the TCP connection went to (or was last tried).
+    pub address: Option<SocketAddr>,
+    pub steps: Vec<StepRecord>,
+    pub total: Duration,
+    pub failure: Option<Failure>,
+    pub server: ServerInfo,
+    /// Things worth knowing that did not fail the check.
+    pub notes: Vec<String>,
+}
+
+impl Outcome {
+    pub fn step(&self, step: Step) -> Option<&StepRecord> {
+        self.steps.iter().find(|r| r.step == step)
+    }
+}

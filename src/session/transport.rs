@@ -1,0 +1,241 @@
+//! The only place where bytes meet the socket: a TCP stream, a bounded read buffer, the chunk
+//! codec and the connection bookkeeping.
+//!
+//! Every read and write takes a deadline. Reading hands back whole, typed messages and answers the
+//! server's housekeeping on the way (Acknowledgements when the window is reached, PingResponse to a
+//! PingRequest), so the step functions only see what they wait for.
+
+use super::fault::Fault;
+use super::wire;
+use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder, RawMessage};
+use crate::protocol::conn::ConnState;
+use crate::protocol::message::Message;
+use crate::protocol::Limits;
+use crate::redact::Redactor;
+use std::io;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{timeout_at, Instant};
+
+/// Size of the read buffer: bytes are moved out of it into the decoder after every read, so this
+/// bounds what one read takes in, not what a message may hold.
+pub const READ_BUFFER: usize = 16 * 1024;
+
+/// How a read ended without data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Eof {
+    /// The peer closed between messages.
+    Clean,
+    /// The peer closed inside a message.
+    MidMessage,
+}
+
+pub struct Transport {
+    stream: TcpStream,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    decoder: ChunkDecoder,
+    encoder: ChunkEncoder,
+    conn: ConnState,
+    limits: Limits,
+    out: Vec<u8>,
+    redactor: Redactor,
+    /// Housekeeping replies sent on our own (acknowledgements, ping responses).
+    pub acks_sent: u32,
+    pub pongs_sent: u32,
+}
+
+impl Transport {
+    pub fn new(stream: TcpStream, limits: Limits, redactor: Redactor) -> Self {
+        Transport {
+            stream,
+            buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            decoder: ChunkDecoder::new(limits),
+            encoder: ChunkEncoder::new(),
+            conn: ConnState::new(),
+            limits,
+            out: Vec::with_capacity(4096),
+            redactor,
+            acks_sent: 0,
+            pongs_sent: 0,
+        }
+    }
+
+    pub fn conn(&self) -> &ConnState {
+        &self.conn
+    }
+
+    pub fn peer_chunk_size(&self) -> u32 {
+        self.decoder.peer_chunk_size()
+    }
+
+    /// Writes raw bytes (handshake) in one write.
+    pub async fn write_raw(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), Fault> {
+        wire::dump("send", bytes, &self.redactor);
+        timeout_at(deadline, self.stream.write_all(bytes))
+            .await
+            .map_err(|_| Fault::Timeout)?
+            .map_err(Fault::from_io)
+    }
+
+    /// Reads whatever the peer sends next into the buffer (for the handshake) and returns the
+    /// unread bytes. `Ok(None)` on a clean end of stream.
+    pub async fn read_some(&mut self, deadline: Instant) -> Result<Option<&[u8]>, Fault> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        if self.end == self.buf.len() {
+            // Handshake callers consume what they are given before reading again.
+            return Err(Fault::Internal("read buffer full".into()));
+        }
+        let n = self.read_into_buffer(deadline).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(self.buf.get(self.start..self.end))
+    }
+
+    /// Marks `n` buffered bytes as used (after the handshake took them).
+    pub fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+    }
+
+    async fn read_into_buffer(&mut self, deadline: Instant) -> Result<usize, Fault> {
+        let Some(space) = self.buf.get_mut(self.end..) else {
+            return Err(Fault::Internal("read buffer state".into()));
+        };
+        let n = timeout_at(deadline, self.stream.read(space))
+            .await
+            .map_err(|_| Fault::Timeout)?
+            .map_err(Fault::from_io)?;
+        rearm_quickack(&self.stream);
+        if let Some(read) = self.buf.get(self.end..self.end + n) {
+            wire::dump("recv", read, &self.redactor);
+        }
+        self.end += n;
+        Ok(n)
+    }
+
+    /// Encodes messages and sends them in one write, so that a request never waits on Nagle or a
+    /// delayed ACK between its header and its body.
+    pub async fn send(
+        &mut self,
+        messages: Vec<(u32, u32, Message)>,
+        deadline: Instant,
+    ) -> Result<(), Fault> {
+        self.out.clear();
+        for (csid, stream_id, message) in messages {
+            wire::message("send", csid, stream_id, &message, &self.redactor);
+            let raw = message.into_raw(csid, stream_id, 0);
+            self.encoder
+                .encode(&raw, &mut self.out)
+                .map_err(|e| Fault::Internal(format!("cannot encode our own message: {e}")))?;
+        }
+        self.flush_out(deadline).await
+    }
+
+    async fn flush_out(&mut self, deadline: Instant) -> Result<(), Fault> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        wire::dump("send", &self.out, &self.redactor);
+        let result = timeout_at(deadline, self.stream.write_all(&self.out))
+            .await
+            .map_err(|_| Fault::Timeout)?
+            .map_err(Fault::from_io);
+        self.out.clear();
+        result
+    }
+
+    /// The next whole message from the server, after answering any housekeeping it calls for.
+    pub async fn recv(&mut self, deadline: Instant) -> Result<(RawMessage, Message), Fault> {
+        loop {
+            while self.start < self.end {
+                let input = self.buf.get(self.start..self.end).unwrap_or(&[]);
+                let (used, raw) = self.decoder.feed(input).map_err(Fault::from_chunk)?;
+                self.start += used;
+                if let Some(raw) = raw {
+                    let message =
+                        Message::decode(&raw, &self.limits).map_err(Fault::from_message)?;
+                    wire::message("recv", raw.csid, raw.stream_id, &message, &self.redactor);
+                    self.housekeeping(Some(&message), deadline).await?;
+                    return Ok((raw, message));
+                }
+                if used == 0 {
+                    break;
+                }
+            }
+            self.start = 0;
+            self.end = 0;
+            let n = self.read_into_buffer(deadline).await?;
+            if n == 0 {
+                return Err(Fault::Eof(if self.decoder.is_idle() {
+                    Eof::Clean
+                } else {
+                    Eof::MidMessage
+                }));
+            }
+            self.conn.on_bytes_received(n);
+            self.housekeeping(None, deadline).await?;
+        }
+    }
+
+    /// Counts handshake leftovers as received chunk-stream bytes (they were read with S2).
+    pub fn count_leftover(&mut self) {
+        let n = self.end - self.start;
+        self.conn.on_bytes_received(n);
+    }
+
+    async fn housekeeping(
+        &mut self,
+        message: Option<&Message>,
+        deadline: Instant,
+    ) -> Result<(), Fault> {
+        let mut replies = Vec::new();
+        if let Some(m) = message {
+            if let Some(reply) = self.conn.on_message(m) {
+                self.pongs_sent += 1;
+                replies.push(reply);
+            }
+        }
+        if let Some(ack) = self.conn.ack_due() {
+            self.acks_sent += 1;
+            replies.push(ack);
+        }
+        if replies.is_empty() {
+            return Ok(());
+        }
+        let messages = replies.into_iter().map(|m| (2, 0, m)).collect();
+        self.send(messages, deadline).await
+    }
+
+    /// Half-closes our side; errors are irrelevant at this point.
+    pub async fn shutdown(&mut self) {
+        let _ = self.stream.shutdown().await;
+    }
+}
+
+/// Linux delays ACKs by up to 40 ms unless told otherwise, and re-enables the delay after a while,
+/// so the flag is set again after every read. nginx-rtmp sends Window Ack Size alone and holds the
+/// rest of the connect reply until it is ACKed (Nagle): without this, connect takes ~43 ms.
+fn rearm_quickack(stream: &TcpStream) {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = stream;
+    }
+}
+
+/// Sets TCP_NODELAY and the first quick ACK on a fresh connection.
+pub fn tune(stream: &TcpStream) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    rearm_quickack(stream);
+    Ok(())
+}

@@ -1,0 +1,411 @@
+//! The probe's target: an `rtmp://` URL split into host, port, application and stream name.
+//!
+//! `rtmp://[user[:password]@]host[:port]/app[/instance]/stream[?query]`: the port defaults to
+//! 1935; the last path segment is the stream name and everything before it the application (so
+//! `app/instance` stays together, as ffmpeg and OBS do); a query string stays with the stream name,
+//! where ffmpeg and OBS send it (`publish("stream?key=...")`, which nginx-rtmp's `on_publish`
+//! sees). `--app` and `--stream` override the split.
+
+use crate::redact::{self, Redactor};
+use std::fmt;
+
+/// The RTMP port when the URL names none.
+pub const DEFAULT_PORT: u16 = 1935;
+
+/// Why a URL can't be probed. Each message says what was wrong and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error("the URL must start with rtmp:// (got {0:?})")]
+    Scheme(String),
+    #[error("{0}:// is not supported: rtmp-probe speaks plain rtmp:// only")]
+    UnsupportedScheme(String),
+    #[error("the URL has no host: write rtmp://HOST[:PORT]/APP/STREAM")]
+    NoHost,
+    #[error("the port {0:?} is not a number from 1 to 65535")]
+    BadPort(String),
+    #[error("an IPv6 address must be in brackets, like rtmp://[::1]:1935/live/stream")]
+    BadIpv6,
+    #[error("the URL has no application: write rtmp://HOST/APP/STREAM, or give --app")]
+    NoApp,
+    #[error("the URL contains a space or a control character; percent-encode it")]
+    BadCharacter,
+}
+
+/// A parsed target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Host name or IP address (IPv6 without brackets).
+    pub host: String,
+    pub port: u16,
+    /// Whether the URL named the port (it is then kept in tcUrl).
+    pub port_given: bool,
+    /// Application, e.g. `live` or `app/instance`, with any query string it carries.
+    pub app: String,
+    /// Stream name with its query string, if the URL has one. `None` when the URL names only the
+    /// application (enough for `--mode connect`).
+    pub stream: Option<String>,
+    /// `user` and `password` from the URL, if any. rtmp-probe does not send them anywhere yet;
+    /// they are kept only to be redacted.
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+impl Target {
+    /// Parses an `rtmp://` URL.
+    pub fn parse(url: &str) -> Result<Target, TargetError> {
+        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(TargetError::BadCharacter);
+        }
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| TargetError::Scheme(url.chars().take(40).collect()))?;
+        let scheme_lc = scheme.to_ascii_lowercase();
+        match scheme_lc.as_str() {
+            "rtmp" => {}
+            "rtmps" | "rtmpe" | "rtmpt" | "rtmpte" | "rtmpts" => {
+                return Err(TargetError::UnsupportedScheme(scheme_lc))
+            }
+            _ => return Err(TargetError::Scheme(url.chars().take(40).collect())),
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
+        let (userinfo, hostport) = match authority.rfind('@') {
+            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+            None => (None, authority),
+        };
+        let (user, password) = match userinfo {
+            Some(info) => match info.split_once(':') {
+                Some((u, p)) => (Some(u.to_string()), Some(p.to_string())),
+                None => (Some(info.to_string()), None),
+            },
+            None => (None, None),
+        };
+        let (host, port_text) = if let Some(after) = hostport.strip_prefix('[') {
+            let (h, tail) = after.split_once(']').ok_or(TargetError::BadIpv6)?;
+            let port = match tail {
+                "" => None,
+                t => Some(t.strip_prefix(':').ok_or(TargetError::BadIpv6)?),
+            };
+            (h, port)
+        } else {
+            if hostport.matches(':').count() > 1 {
+                return Err(TargetError::BadIpv6);
+            }
+            match hostport.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            }
+        };
+        if host.is_empty() {
+            return Err(TargetError::NoHost);
+        }
+        let (port, port_given) = match port_text {
+            None => (DEFAULT_PORT, false),
+            Some(p) => match p.parse::<u16>() {
+                Ok(n) if n > 0 => (n, true),
+                _ => return Err(TargetError::BadPort(p.to_string())),
+            },
+        };
+        let (app, stream) = split_path(path);
+        Ok(Target {
+            host: host.to_string(),
+            port,
+            port_given,
+            app,
+            stream,
+            user,
+            password,
+        })
+    }
+
+    /// The `tcUrl` sent in `connect`: `rtmp://host[:port]/app`.
+    pub fn tc_url(&self) -> String {
+        let host = self.host_for_url();
+        if self.port_given {
+            format!("rtmp://{host}:{}/{}", self.port, self.app)
+        } else {
+            format!("rtmp://{host}/{}", self.app)
+        }
+    }
+
+    fn host_for_url(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        }
+    }
+
+    /// `host:port` for messages (IPv6 in brackets).
+    pub fn peer(&self) -> String {
+        format!("{}:{}", self.host_for_url(), self.port)
+    }
+
+    /// The stream name without its query string.
+    pub fn stream_base(&self) -> Option<&str> {
+        self.stream
+            .as_deref()
+            .map(|s| s.split_once('?').map_or(s, |(base, _)| base))
+    }
+
+    /// Registers this target's secrets with a redactor: the stream name (whole and without its
+    /// query), every query value of the stream and of the app, and the password.
+    pub fn add_secrets(&self, redactor: &mut Redactor) {
+        if let Some(stream) = &self.stream {
+            redactor.add(stream);
+            if let Some(base) = self.stream_base() {
+                redactor.add(base);
+            }
+            for v in query_values(stream) {
+                redactor.add(v);
+            }
+        }
+        for v in query_values(&self.app) {
+            redactor.add(v);
+        }
+        if let Some(p) = &self.password {
+            redactor.add(p);
+        }
+    }
+
+    /// The URL as the user gave it, with secrets masked unless the redactor reveals them.
+    pub fn redacted_url(&self, redactor: &Redactor) -> String {
+        RedactedUrl {
+            target: self,
+            redactor,
+        }
+        .to_string()
+    }
+
+    /// The stream name for display: masked unless revealed.
+    pub fn redacted_stream(&self, redactor: &Redactor) -> Option<String> {
+        self.stream.as_deref().map(|s| redact_name(s, redactor))
+    }
+
+    /// The application for display: query values masked unless revealed.
+    pub fn redacted_app(&self, redactor: &Redactor) -> String {
+        redact_query(&self.app, redactor)
+    }
+}
+
+/// Splits the path after the host into application and stream name.
+///
+/// The query string goes with the stream name; the last path segment before it is the stream, the
+/// rest the application. Two exceptions: a path of one segment is the application alone
+/// (`rtmp://host/live?token=x` names no stream), and a query followed by more path
+/// (`rtmp://host/app?token=x/stream`, as some Wowza setups use) stays with the application when
+/// the application is a single segment.
+fn split_path(path: &str) -> (String, Option<String>) {
+    if let Some(q) = path.find('?').filter(|&q| !path[..q].contains('/')) {
+        if let Some(slash) = path.rfind('/').filter(|&i| i > q) {
+            let stream = &path[slash + 1..];
+            return (
+                path[..slash].to_string(),
+                (!stream.is_empty()).then(|| stream.to_string()),
+            );
+        }
+    }
+    let (path_part, query) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let path_part = path_part.trim_end_matches('/');
+    match path_part.rsplit_once('/') {
+        Some((app, stream)) if !stream.is_empty() => (
+            app.to_string(),
+            Some(match query {
+                Some(q) => format!("{stream}?{q}"),
+                None => stream.to_string(),
+            }),
+        ),
+        _ => match query {
+            Some(q) => (format!("{path_part}?{q}"), None),
+            None => (path_part.to_string(), None),
+        },
+    }
+}
+
+/// Values of `k=v` pairs after the first `?`.
+fn query_values(s: &str) -> impl Iterator<Item = &str> {
+    s.split_once('?')
+        .map(|(_, q)| q)
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('=').map(|(_, v)| v))
+        .filter(|v| !v.is_empty())
+}
+
+/// Masks the query values of `s`, keeping the keys.
+fn redact_query(s: &str, redactor: &Redactor) -> String {
+    if redactor.reveals() {
+        return s.to_string();
+    }
+    match s.split_once('?') {
+        None => s.to_string(),
+        Some((head, q)) => {
+            let pairs: Vec<String> = q
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, v)) if !v.is_empty() => format!("{k}={}", redact::MASK),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{head}?{}", pairs.join("&"))
+        }
+    }
+}
+
+/// Masks a stream name (the name part keeps a few characters, query values are hidden).
+fn redact_name(s: &str, redactor: &Redactor) -> String {
+    if redactor.reveals() {
+        return s.to_string();
+    }
+    let (name, query) = match s.split_once('?') {
+        Some((n, q)) => (n, Some(q)),
+        None => (s, None),
+    };
+    let masked = redactor.field(name);
+    match query {
+        Some(q) => redact_query(&format!("{masked}?{q}"), redactor),
+        None => masked,
+    }
+}
+
+struct RedactedUrl<'a> {
+    target: &'a Target,
+    redactor: &'a Redactor,
+}
+
+impl fmt::Display for RedactedUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.target;
+        write!(f, "rtmp://")?;
+        if let Some(user) = &t.user {
+            write!(f, "{user}")?;
+            if t.password.is_some() {
+                let shown = if self.redactor.reveals() {
+                    t.password.clone().unwrap_or_default()
+                } else {
+                    redact::MASK.to_string()
+                };
+                write!(f, ":{shown}")?;
+            }
+            write!(f, "@")?;
+        }
+        write!(f, "{}", t.host_for_url())?;
+        if t.port_given {
+            write!(f, ":{}", t.port)?;
+        }
+        write!(f, "/{}", t.redacted_app(self.redactor))?;
+        if let Some(s) = t.redacted_stream(self.redactor) {
+            write!(f, "/{s}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(url: &str) -> Target {
+        Target::parse(url).unwrap()
+    }
+
+    #[test]
+    fn splits_app_and_stream_with_default_port() {
+        let x = t("rtmp://example.com/live/abc");
+        assert_eq!(
+            (x.host.as_str(), x.port, x.port_given),
+            ("example.com", 1935, false)
+        );
+        assert_eq!(x.app, "live");
+        assert_eq!(x.stream.as_deref(), Some("abc"));
+        assert_eq!(x.tc_url(), "rtmp://example.com/live");
+    }
+
+    #[test]
+    fn keeps_instance_in_the_app_and_query_with_the_stream() {
+        let x = t("rtmp://10.0.0.1:1936/app/inst/key123?key=secret&x=1");
+        assert_eq!(x.port, 1936);
+        assert_eq!(x.app, "app/inst");
+        assert_eq!(x.stream.as_deref(), Some("key123?key=secret&x=1"));
+        assert_eq!(x.stream_base(), Some("key123"));
+        assert_eq!(x.tc_url(), "rtmp://10.0.0.1:1936/app/inst");
+    }
+
+    #[test]
+    fn a_single_segment_is_the_app() {
+        let x = t("rtmp://h/live");
+        assert_eq!(x.app, "live");
+        assert_eq!(x.stream, None);
+        let y = t("rtmp://h/live?token=abc");
+        assert_eq!(y.app, "live?token=abc");
+        assert_eq!(y.stream, None);
+    }
+
+    #[test]
+    fn a_query_on_a_one_segment_app_followed_by_a_stream_stays_with_the_app() {
+        let x = t("rtmp://h/live?token=abc/key");
+        assert_eq!(x.app, "live?token=abc");
+        assert_eq!(x.stream.as_deref(), Some("key"));
+        assert_eq!(x.tc_url(), "rtmp://h/live?token=abc");
+        let y = t("rtmp://h/live/key?next=/x");
+        assert_eq!(y.app, "live");
+        assert_eq!(y.stream.as_deref(), Some("key?next=/x"));
+    }
+
+    #[test]
+    fn ipv6_and_userinfo() {
+        let x = t("rtmp://bob:pw@[::1]:1940/live/s");
+        assert_eq!(x.host, "::1");
+        assert_eq!(x.port, 1940);
+        assert_eq!(x.user.as_deref(), Some("bob"));
+        assert_eq!(x.password.as_deref(), Some("pw"));
+        assert_eq!(x.tc_url(), "rtmp://[::1]:1940/live");
+        assert_eq!(x.peer(), "[::1]:1940");
+    }
+
+    #[test]
+    fn bad_urls_say_what_is_wrong() {
+        assert_eq!(
+            Target::parse("http://h/a/b"),
+            Err(TargetError::Scheme("http://h/a/b".into()))
+        );
+        assert_eq!(
+            Target::parse("rtmps://h/a/b"),
+            Err(TargetError::UnsupportedScheme("rtmps".into()))
+        );
+        assert_eq!(Target::parse("rtmp:///a/b"), Err(TargetError::NoHost));
+        assert_eq!(
+            Target::parse("rtmp://h:0/a/b"),
+            Err(TargetError::BadPort("0".into()))
+        );
+        assert_eq!(
+            Target::parse("rtmp://h:99999/a"),
+            Err(TargetError::BadPort("99999".into()))
+        );
+        assert_eq!(Target::parse("rtmp://::1/a/b"), Err(TargetError::BadIpv6));
+        assert_eq!(
+            Target::parse("rtmp://h/a b/c"),
+            Err(TargetError::BadCharacter)
+        );
+        assert!(Target::parse("live/abc").is_err());
+    }
+
+    #[test]
+    fn redaction_hides_stream_key_query_values_and_password() {
+        let x = t("rtmp://bob:hunter2@h/live?tok=abcdef/streamkey123?key=secret");
+        let mut r = Redactor::new(false);
+        x.add_secrets(&mut r);
+        let shown = x.redacted_url(&r);
+        for secret in ["hunter2", "streamkey123", "secret", "abcdef"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.starts_with("rtmp://bob:***@h/"), "{shown}");
+        let revealed = x.redacted_url(&Redactor::new(true));
+        assert!(revealed.contains("streamkey123?key=secret"), "{revealed}");
+    }
+}
