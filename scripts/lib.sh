@@ -21,30 +21,21 @@ have_nginx_rtmp() {
   nginx_path >/dev/null 2>&1 && [ -f "$RTMP_MODULE" ]
 }
 
-# Installs nginx and libnginx-mod-rtmp with apt-get when either is missing: as root, or with sudo.
-# The packaged nginx service is never started: a policy-rc.d refuses service starts during the install
-# (unless the system already has one), and a system nginx that the install started anyway is stopped.
-# The tests and the demo run private instances on their own ports.
-ensure_nginx_rtmp() {
-  if have_nginx_rtmp; then
-    say "nginx and the RTMP module are installed ($(nginx_path), $RTMP_MODULE)"
-    return 0
-  fi
+# Installs Debian packages with apt-get, as root or with sudo. Services are never started: a
+# policy-rc.d refuses service starts during the install (unless the system already has one).
+apt_install() {
   if ! command -v apt-get >/dev/null 2>&1; then
-    die "nginx with the RTMP module is missing and this system has no apt-get: install nginx and its RTMP module (nginx-rtmp-module) by hand, with the module at $RTMP_MODULE"
+    die "missing: $*; this system has no apt-get: install them by hand"
   fi
   local sudo=''
   if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then
       sudo=sudo
     else
-      die "nginx with the RTMP module is missing; run as root or install sudo, or install them yourself: apt-get install nginx libnginx-mod-rtmp"
+      die "missing: $*; run as root or install sudo, or install them yourself: apt-get install $*"
     fi
   fi
-  local had_nginx=0
-  if nginx_path >/dev/null 2>&1; then had_nginx=1; fi
-
-  say "installing nginx and libnginx-mod-rtmp with apt-get${sudo:+ (through sudo)}"
+  say "installing $* with apt-get${sudo:+ (through sudo)}"
   # A subshell, so that its EXIT trap removes our policy-rc.d even on failure or Ctrl-C.
   (
     set -euo pipefail
@@ -55,14 +46,38 @@ ensure_nginx_rtmp() {
     fi
     apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600)
     $sudo "${apt[@]}" update
-    $sudo "${apt[@]}" install -y --no-install-recommends nginx libnginx-mod-rtmp
-  ) || die "apt-get could not install nginx and libnginx-mod-rtmp (see above)"
+    $sudo "${apt[@]}" install -y --no-install-recommends "$@"
+  ) || die "apt-get could not install $* (see above)"
+}
 
+# Installs nginx and libnginx-mod-rtmp when either is missing. The packaged nginx service is never
+# started (see apt_install), and a system nginx that the install started anyway is stopped. The
+# tests and the demo run private instances on their own ports.
+ensure_nginx_rtmp() {
+  if have_nginx_rtmp; then
+    say "nginx and the RTMP module are installed ($(nginx_path), $RTMP_MODULE)"
+    return 0
+  fi
+  local had_nginx=0
+  if nginx_path >/dev/null 2>&1; then had_nginx=1; fi
+  apt_install nginx libnginx-mod-rtmp
   if [ "$had_nginx" = 0 ]; then
+    local sudo=''
+    if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
     stop_packaged_nginx "$sudo"
   fi
   have_nginx_rtmp || die "apt-get finished but nginx or $RTMP_MODULE is still missing"
   say "installed $(nginx_path) and $RTMP_MODULE"
+}
+
+# promtool (Debian package prometheus) validates the Prometheus output in the tests.
+ensure_promtool() {
+  if command -v promtool >/dev/null 2>&1; then
+    say "promtool is installed ($(command -v promtool))"
+    return 0
+  fi
+  apt_install prometheus
+  command -v promtool >/dev/null 2>&1 || die "apt-get finished but promtool is still missing"
 }
 
 # Stops the system nginx service if the package install started it after all (port 80 is not ours).

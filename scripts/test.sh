@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command of rtmp-probe (README and CI): makes sure nginx with the RTMP module is installed
-# (the integration tests start private instances of it), then runs `cargo test --locked` with any
+# (the integration tests start private instances of it) and promtool (checks the Prometheus output), then runs `cargo test --locked` with any
 # arguments given, e.g. `scripts/test.sh harness::` or `scripts/test.sh -- --nocapture`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -8,5 +8,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/lib.sh
 
 ensure_nginx_rtmp
+ensure_promtool
 say "cargo test --locked $*"
 exec cargo test --locked "$@"

@@ -3,11 +3,12 @@
 use crate::cli::Cli;
 use crate::plan::{Format, Plan};
 use crate::report::{self, Report};
-use crate::session;
+use crate::session::{self, Outcome};
 use crate::verdict::{self, State};
 use clap::Parser;
 use std::ffi::OsString;
 use std::io::Write;
+use std::sync::Arc;
 
 /// Runs the probe with these arguments; returns the exit code. Prints the report on stdout.
 pub fn run<I, T>(args: I) -> i32
@@ -24,27 +25,96 @@ where
         Err(e) => return unknown(&format!("invalid arguments: {e}")),
     };
     init_logging(&plan);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
+    let outcomes = match probe_all(&plan) {
+        Ok(outcomes) => outcomes,
         Err(e) => return unknown(&format!("cannot start the async runtime: {e}")),
     };
-    let outcome = runtime.block_on(session::run(&plan.session));
-    // Name lookups run on a blocking thread that a timeout cannot stop: do not wait for it.
-    runtime.shutdown_background();
-    let verdict = verdict::judge(&outcome, &plan.thresholds, plan.timeout_state);
-    let report = Report::build(&plan, &outcome, &verdict);
-    print(&plan, &report);
-    report.state().code()
+    let reports: Vec<Report> = plan
+        .probes
+        .iter()
+        .zip(&outcomes)
+        .map(|(probe, outcome)| {
+            let verdict = verdict::judge(outcome, &plan.thresholds, plan.timeout_state);
+            Report::build(&plan, probe, outcome, &verdict)
+        })
+        .collect();
+    let worst = worst_state(reports.iter().map(Report::state));
+    print(&plan, &reports, worst);
+    worst.code()
 }
 
-fn print(plan: &Plan, report: &Report) {
-    let text = match plan.format {
-        Format::Nagios => report::nagios(report, plan.verbosity > 0),
-        Format::Json => format!("{}\n", report.json()),
-        Format::Text => report::text(report),
+/// Runs every probe: one target on a single-threaded runtime (cheapest start), several on a
+/// multi-threaded one, at most `plan.concurrency` sessions at a time. Outcomes keep the order of
+/// the targets.
+fn probe_all(plan: &Plan) -> std::io::Result<Vec<Outcome>> {
+    if let [only] = plan.probes.as_slice() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let outcome = runtime.block_on(session::run(&only.session));
+        // Name lookups run on a blocking thread that a timeout cannot stop: do not wait for it.
+        runtime.shutdown_background();
+        return Ok(vec![outcome]);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let configs: Vec<Arc<session::SessionConfig>> = plan
+        .probes
+        .iter()
+        .map(|p| Arc::new(p.session.clone()))
+        .collect();
+    let limit = Arc::new(tokio::sync::Semaphore::new(plan.concurrency));
+    let outcomes = runtime.block_on(async move {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, config) in configs.into_iter().enumerate() {
+            let limit = Arc::clone(&limit);
+            tasks.spawn(async move {
+                // The semaphore is never closed, so acquire cannot fail; without a permit the
+                // session still runs, only unthrottled.
+                let _permit = limit.acquire_owned().await.ok();
+                (i, session::run(&config).await)
+            });
+        }
+        let mut slots: Vec<Option<Outcome>> = Vec::new();
+        slots.resize_with(tasks.len(), || None);
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((i, outcome)) = joined {
+                if let Some(slot) = slots.get_mut(i) {
+                    *slot = Some(outcome);
+                }
+            }
+        }
+        slots
+    });
+    runtime.shutdown_background();
+    // A session task only ends without an outcome if it panicked, and the panic hook has already
+    // exited the process with UNKNOWN by then.
+    Ok(outcomes.into_iter().flatten().collect())
+}
+
+/// The worst of several states for one aggregate result: CRITICAL > WARNING > UNKNOWN > OK (as
+/// monitoring-plugins' max_state_alt): a target that could not be checked is worse than one that
+/// is fine, but a real failure elsewhere outranks it.
+pub fn worst_state(states: impl Iterator<Item = State>) -> State {
+    let rank = |s: State| match s {
+        State::Ok => 0,
+        State::Unknown => 1,
+        State::Warning => 2,
+        State::Critical => 3,
+    };
+    states.max_by_key(|s| rank(*s)).unwrap_or(State::Unknown)
+}
+
+fn print(plan: &Plan, reports: &[Report], worst: State) {
+    let long = plan.verbosity > 0;
+    let text = match (plan.format, reports) {
+        (Format::Nagios, [one]) => report::nagios(one, long),
+        (Format::Nagios, many) => report::nagios_many(many, worst, long),
+        // JSON Lines: one report per target, in the order given.
+        (Format::Json, many) => many.iter().map(|r| r.json() + "\n").collect(),
+        (Format::Text, many) => many.iter().map(report::text).collect::<Vec<_>>().join("\n"),
+        (Format::Prometheus, many) => report::prometheus(many),
     };
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
@@ -103,4 +173,21 @@ fn init_logging(plan: &Plan) {
         .with_ansi(false)
         .with_target(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn critical_outranks_warning_which_outranks_unknown_which_outranks_ok() {
+        use State::*;
+        assert_eq!(worst_state([Ok, Unknown].into_iter()), Unknown);
+        assert_eq!(worst_state([Unknown, Warning, Ok].into_iter()), Warning);
+        assert_eq!(
+            worst_state([Warning, Critical, Unknown].into_iter()),
+            Critical
+        );
+        assert_eq!(worst_state([Ok, Ok].into_iter()), Ok);
+    }
 }

@@ -1,6 +1,6 @@
 //! The command line: clap's definition, and its translation into a [`Plan`].
 
-use crate::plan::{Format, Plan};
+use crate::plan::{Format, Plan, Probe};
 use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
@@ -23,6 +23,8 @@ Examples:
       JSON report; the key and token are masked unless --show-secrets
   rtmp-probe -v --format text --trace rtmp://127.0.0.1/live/test
       diagnose by hand: every step, what the server said, hex dumps on stderr
+  rtmp-probe --format prometheus --targets /etc/rtmp-probe/targets > /var/lib/node_exporter/rtmp.prom
+      many targets at once, for node_exporter's textfile collector
 
 Steps (for per-step thresholds): dns, tcp_connect, handshake, connect, create_stream, publish,
 verify, unpublish. Stream name placeholders: {random} (8 hex digits), {unix} (seconds since 1970).";
@@ -31,9 +33,17 @@ verify, unpublish. Stream name placeholders: {random} (8 hex digits), {unix} (se
 #[derive(Debug, Parser)]
 #[command(name = "rtmp-probe", version, about, after_help = EXAMPLES)]
 pub struct Cli {
-    /// rtmp://host[:port]/app[/instance]/stream[?query]
+    /// rtmp://host[:port]/app[/instance]/stream[?query]; several URLs are probed concurrently.
     #[arg(value_name = "URL")]
-    pub url: String,
+    pub urls: Vec<String>,
+
+    /// Read more target URLs from FILE, one a line ('#' starts a comment; '-' is stdin).
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<std::path::PathBuf>,
+
+    /// With several targets, how many sessions run at once.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub concurrency: usize,
 
     /// publish: the whole publish session; connect: stop after connect.
     #[arg(long, value_enum, default_value_t = CliMode::Publish)]
@@ -135,6 +145,7 @@ pub enum CliFormat {
     Nagios,
     Json,
     Text,
+    Prometheus,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -233,7 +244,75 @@ pub fn expand_placeholders(name: &str) -> String {
 impl Cli {
     /// Validates the arguments and builds the plan.
     pub fn into_plan(self) -> Result<Plan, UsageError> {
-        let mut target = Target::parse(&self.url).map_err(|e| UsageError(format!("URL: {e}")))?;
+        let mut urls: Vec<(String, String)> = self
+            .urls
+            .iter()
+            .map(|u| ("URL".to_string(), u.clone()))
+            .collect();
+        if let Some(path) = &self.targets {
+            urls.extend(read_targets(path)?);
+        }
+        if urls.is_empty() {
+            return Err(UsageError(
+                "no target: give an rtmp:// URL or --targets FILE".into(),
+            ));
+        }
+        if self.concurrency == 0 {
+            return Err(UsageError("--concurrency must be at least 1".into()));
+        }
+        if self.timeout.is_zero() {
+            return Err(UsageError("--timeout must be more than zero".into()));
+        }
+        if self.max_message_size == 0 {
+            return Err(UsageError("--max-message-size must be at least 1".into()));
+        }
+        let thresholds = Thresholds {
+            warning: parse_thresholds("--warning", &self.warning)?,
+            critical: parse_thresholds("--critical", &self.critical)?,
+        };
+        let mut redactor = Redactor::new(self.show_secrets);
+        let mut probes = Vec::with_capacity(urls.len());
+        for (origin, url) in &urls {
+            let (target, stream) = self.target(origin, url)?;
+            target.add_secrets(&mut redactor);
+            if let Some(s) = &stream {
+                let mut expanded = target.clone();
+                expanded.stream = Some(s.clone());
+                expanded.add_secrets(&mut redactor);
+            }
+            let session = self.session_config(&target, stream);
+            probes.push(Probe { target, session });
+        }
+        // Every session masks every target's secrets: one redactor for the run.
+        for p in &mut probes {
+            p.session.redactor = redactor.clone();
+        }
+        Ok(Plan {
+            probes,
+            concurrency: self.concurrency,
+            thresholds,
+            timeout_state: match self.timeout_state {
+                CliState::Ok => State::Ok,
+                CliState::Warning => State::Warning,
+                CliState::Critical => State::Critical,
+                CliState::Unknown => State::Unknown,
+            },
+            format: match self.format {
+                CliFormat::Nagios => Format::Nagios,
+                CliFormat::Json => Format::Json,
+                CliFormat::Text => Format::Text,
+                CliFormat::Prometheus => Format::Prometheus,
+            },
+            verbosity: self.verbose,
+            trace: self.trace,
+            redactor,
+        })
+    }
+
+    /// One target from its URL and the --app/--stream overrides; `origin` names where the URL
+    /// came from in errors ("URL", "targets.txt line 3").
+    fn target(&self, origin: &str, url: &str) -> Result<(Target, Option<String>), UsageError> {
+        let mut target = Target::parse(url).map_err(|e| UsageError(format!("{origin}: {e}")))?;
         if let Some(app) = &self.app {
             if app.is_empty() {
                 return Err(UsageError("--app: the application name is empty".into()));
@@ -247,53 +326,33 @@ impl Cli {
             target.stream = Some(stream.clone());
         }
         if target.app.is_empty() {
-            return Err(UsageError(
-                "URL: no application; write rtmp://HOST/APP/STREAM or give --app".into(),
-            ));
+            return Err(UsageError(format!(
+                "{origin}: no application; write rtmp://HOST/APP/STREAM or give --app"
+            )));
         }
-        let mode = match self.mode {
-            CliMode::Publish => Mode::Publish,
-            CliMode::Connect => Mode::Connect,
-        };
-        if mode == Mode::Publish && target.stream.is_none() {
-            return Err(UsageError(
-                "URL: no stream name to publish; write rtmp://HOST/APP/STREAM, give --stream, \
-                 or use --mode connect"
-                    .into(),
-            ));
+        if self.mode == CliMode::Publish && target.stream.is_none() {
+            return Err(UsageError(format!(
+                "{origin}: no stream name to publish; write rtmp://HOST/APP/STREAM, give \
+                 --stream, or use --mode connect"
+            )));
         }
-        if self.timeout.is_zero() {
-            return Err(UsageError("--timeout must be more than zero".into()));
-        }
-        if self.max_message_size == 0 {
-            return Err(UsageError("--max-message-size must be at least 1".into()));
-        }
-        let thresholds = Thresholds {
-            warning: parse_thresholds("--warning", &self.warning)?,
-            critical: parse_thresholds("--critical", &self.critical)?,
-        };
         let stream = target.stream.as_deref().map(expand_placeholders);
+        Ok((target, stream))
+    }
 
-        let mut redactor = Redactor::new(self.show_secrets);
-        target.add_secrets(&mut redactor);
-        if let Some(s) = &stream {
-            let mut expanded = target.clone();
-            expanded.stream = Some(s.clone());
-            expanded.add_secrets(&mut redactor);
-        }
-
+    fn session_config(&self, target: &Target, stream: Option<String>) -> SessionConfig {
         let mut connect = ConnectProperties::new(
             &target.app,
             self.tc_url.clone().unwrap_or_else(|| target.tc_url()),
         );
-        if let Some(v) = self.flash_ver {
-            connect.flash_ver = v;
+        if let Some(v) = &self.flash_ver {
+            connect.flash_ver = v.clone();
         }
-        if let Some(v) = self.swf_url {
-            connect.swf_url = Some(v);
+        if let Some(v) = &self.swf_url {
+            connect.swf_url = Some(v.clone());
         }
-        if let Some(v) = self.page_url {
-            connect.page_url = Some(v);
+        if let Some(v) = &self.page_url {
+            connect.page_url = Some(v.clone());
         }
         let family = if self.ipv4 {
             IpFamily::V4
@@ -302,11 +361,14 @@ impl Cli {
         } else {
             IpFamily::Any
         };
-        let session = SessionConfig {
+        SessionConfig {
             host: target.host.clone(),
             port: target.port,
             family,
-            mode,
+            mode: match self.mode {
+                CliMode::Publish => Mode::Publish,
+                CliMode::Connect => Mode::Connect,
+            },
             stream,
             connect,
             handshake: match self.handshake {
@@ -321,28 +383,45 @@ impl Cli {
                 max_message_size: self.max_message_size,
                 ..Limits::default()
             },
-            redactor: redactor.clone(),
-        };
-        Ok(Plan {
-            target,
-            session,
-            thresholds,
-            timeout_state: match self.timeout_state {
-                CliState::Ok => State::Ok,
-                CliState::Warning => State::Warning,
-                CliState::Critical => State::Critical,
-                CliState::Unknown => State::Unknown,
-            },
-            format: match self.format {
-                CliFormat::Nagios => Format::Nagios,
-                CliFormat::Json => Format::Json,
-                CliFormat::Text => Format::Text,
-            },
-            verbosity: self.verbose,
-            trace: self.trace,
-            redactor,
-        })
+            redactor: Redactor::default(),
+        }
     }
+}
+
+/// Reads a targets file: one URL a line; blank lines and `#` comments (at the start of a line or
+/// after white space) are skipped.
+fn read_targets(path: &std::path::Path) -> Result<Vec<(String, String)>, UsageError> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| UsageError(format!("--targets: cannot read stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| {
+            UsageError(format!(
+                "--targets: cannot read {}: {}",
+                path.display(),
+                crate::session::io_words(&e)
+            ))
+        })?
+    };
+    let name = path.display().to_string();
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            // A comment starts a line or follows white space ('#' may be part of a stream key).
+            let line = match line.trim_start().starts_with('#') {
+                true => "",
+                false => line
+                    .find(" #")
+                    .or_else(|| line.find("\t#"))
+                    .map_or(line, |i| &line[..i])
+                    .trim(),
+            };
+            (!line.is_empty()).then(|| (format!("{name} line {}", i + 1), line.to_string()))
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -409,7 +488,7 @@ mod tests {
     #[test]
     fn the_expanded_stream_name_is_a_secret_too() {
         let p = plan(&["rtmp://h/live/key-{random}"]).unwrap();
-        let name = p.session.stream.clone().unwrap();
+        let name = p.probes[0].session.stream.clone().unwrap();
         assert!(!p.redactor.text(&format!("x {name} y")).contains(&name));
     }
 }

@@ -15,12 +15,23 @@ pub enum Format {
     Json,
     /// A few lines for people.
     Text,
+    /// Prometheus text exposition, for node_exporter's textfile collector.
+    Prometheus,
+}
+
+/// One target and the session that probes it.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub target: Target,
+    pub session: SessionConfig,
 }
 
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub target: Target,
-    pub session: SessionConfig,
+    /// The targets, in the order given; probed concurrently when there are several.
+    pub probes: Vec<Probe>,
+    /// How many sessions may run at once.
+    pub concurrency: usize,
     pub thresholds: Thresholds,
     /// The state reported when a step times out.
     pub timeout_state: State,

@@ -10,3 +10,4 @@ mod support;
 
 mod harness;
 mod publish;
+mod targets;

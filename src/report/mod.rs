@@ -2,12 +2,14 @@
 //! renderers only ever see masked values (unless `--show-secrets`).
 
 mod nagios;
+mod prometheus;
 mod text;
 
-pub use nagios::render as nagios;
+pub use nagios::{render as nagios, render_many as nagios_many};
+pub use prometheus::render as prometheus;
 pub use text::render as text;
 
-use crate::plan::Plan;
+use crate::plan::{Plan, Probe};
 use crate::protocol::message::LimitType;
 use crate::session::{Outcome, Step};
 use crate::verdict::{State, Verdict};
@@ -125,9 +127,9 @@ fn ms(d: Duration) -> f64 {
 
 impl Report {
     /// Builds the model of one run, masking secrets.
-    pub fn build(plan: &Plan, outcome: &Outcome, verdict: &Verdict) -> Report {
+    pub fn build(plan: &Plan, probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> Report {
         let r = &plan.redactor;
-        let t = &plan.target;
+        let t = &probe.target;
         let th = &plan.thresholds;
         let steps = outcome
             .steps
@@ -183,7 +185,7 @@ impl Report {
             code: f.status.as_ref().map(|s| r.text(&s.code)),
             description: f.status.as_ref().map(|s| r.text(&s.description)),
         });
-        let summary = summary(plan, outcome, verdict);
+        let summary = summary(plan, probe, outcome, verdict);
         Report {
             schema_version: SCHEMA_VERSION,
             probe: ProbeInfo {
@@ -195,20 +197,20 @@ impl Report {
                 host: t.host.clone(),
                 port: t.port,
                 app: t.redacted_app(r),
-                stream: plan
+                stream: probe
                     .session
                     .stream
                     .as_deref()
-                    .map(|s| redact_stream(s, plan)),
+                    .map(|s| redact_stream(s, plan, probe)),
                 address: outcome.address.map(|a| a.to_string()),
             },
-            mode: plan.session.mode.name(),
+            mode: probe.session.mode.name(),
             status: verdict.state.name(),
             exit_code: verdict.state.code(),
             summary: r.text(&summary),
             started_at: humantime::format_rfc3339_micros(outcome.started_at).to_string(),
             total_ms: ms(outcome.total),
-            timeout_ms: ms(plan.session.timeout),
+            timeout_ms: ms(probe.session.timeout),
             total_warning_ms: th.warning.total.map(ms),
             total_critical_ms: th.critical.total.map(ms),
             steps,
@@ -237,8 +239,8 @@ impl Report {
 }
 
 /// The stream name as published (placeholders expanded), masked.
-fn redact_stream(stream: &str, plan: &Plan) -> String {
-    let mut t = plan.target.clone();
+fn redact_stream(stream: &str, plan: &Plan, probe: &Probe) -> String {
+    let mut t = probe.target.clone();
     t.stream = Some(stream.to_string());
     t.redacted_stream(&plan.redactor).unwrap_or_default()
 }
@@ -253,11 +255,11 @@ fn limit_name(l: LimitType) -> String {
 }
 
 /// What a person reads after `RTMP <STATE> - `.
-fn summary(plan: &Plan, outcome: &Outcome, verdict: &Verdict) -> String {
+fn summary(plan: &Plan, probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
     let peer = outcome
         .address
         .map(|a| a.to_string())
-        .unwrap_or_else(|| plan.target.peer());
+        .unwrap_or_else(|| probe.target.peer());
     if let Some(f) = &outcome.failure {
         let what = match f.step {
             Step::Dns => "DNS lookup for",
@@ -270,7 +272,7 @@ fn summary(plan: &Plan, outcome: &Outcome, verdict: &Verdict) -> String {
             Step::Unpublish => "unpublish on",
         };
         let peer = if f.step == Step::Dns {
-            plan.target.host.clone()
+            probe.target.host.clone()
         } else {
             peer
         };
@@ -280,18 +282,18 @@ fn summary(plan: &Plan, outcome: &Outcome, verdict: &Verdict) -> String {
             format!("{what} {peer} failed: {}", f.message)
         };
     }
-    let app = plan.target.redacted_app(&plan.redactor);
-    let mut s = match plan.session.mode {
+    let app = probe.target.redacted_app(&plan.redactor);
+    let mut s = match probe.session.mode {
         crate::session::Mode::Connect => format!(
             "connect accepted by {peer} (app {app}) in {}",
             crate::verdict::ms(outcome.total)
         ),
         crate::session::Mode::Publish => {
-            let stream = plan
+            let stream = probe
                 .session
                 .stream
                 .as_deref()
-                .map(|s| redact_stream(s, plan))
+                .map(|s| redact_stream(s, plan, probe))
                 .unwrap_or_default();
             format!(
                 "publish accepted by {peer} (app {app}, stream {stream}) in {}",

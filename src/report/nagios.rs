@@ -15,8 +15,54 @@ pub fn render(report: &Report, long: bool) -> String {
     out.push('\n');
     if long {
         for line in super::text::detail_lines(report) {
-            out.push_str(&line);
+            out.push_str(&one_line(&line));
             out.push('\n');
+        }
+    }
+    out
+}
+
+/// One aggregate line for several targets: the worst state, how many were OK, the first problem,
+/// per-target totals as perfdata; then each target's own line as long output (always: the first
+/// line alone cannot say which target failed).
+pub fn render_many(reports: &[Report], worst: crate::verdict::State, long: bool) -> String {
+    let ok = reports.iter().filter(|r| r.exit_code == 0).count();
+    let mut summary = format!("{ok} of {} targets OK", reports.len());
+    let mut problems = reports.iter().filter(|r| r.exit_code != 0);
+    if let Some(first) = problems.next() {
+        let _ = write!(summary, "; {}: {}", first.status, one_line(&first.summary));
+        let more = problems.count();
+        if more > 0 {
+            let _ = write!(summary, " (+{more} more)");
+        }
+    }
+    let mut out = format!("RTMP {} - {summary}", worst.name());
+    let mut perf = String::new();
+    for r in reports {
+        if !perf.is_empty() {
+            perf.push(' ');
+        }
+        let _ = write!(
+            perf,
+            "'{} total'={}s;{};{};0;{}",
+            r.target.url.replace('\'', "''"),
+            seconds(r.total_ms),
+            r.total_warning_ms.map(seconds).unwrap_or_default(),
+            r.total_critical_ms.map(seconds).unwrap_or_default(),
+            seconds(r.timeout_ms)
+        );
+    }
+    if !perf.is_empty() {
+        out.push_str(" | ");
+        out.push_str(&perf);
+    }
+    out.push('\n');
+    for r in reports {
+        let _ = writeln!(out, "RTMP {} - {}", r.status, one_line(&r.summary));
+        if long {
+            for line in super::text::detail_lines(r) {
+                let _ = writeln!(out, "  {}", one_line(&line));
+            }
         }
     }
     out

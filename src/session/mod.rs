@@ -24,6 +24,7 @@ mod steps;
 mod transport;
 pub mod wire;
 
+pub use fault::io_words;
 pub use outcome::{Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord};
 
 use crate::protocol::command::ConnectProperties;

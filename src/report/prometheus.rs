@@ -1,0 +1,149 @@
+//! Prometheus text exposition (format 0.0.4) for node_exporter's textfile collector: the cron use
+//! case. Metric names follow blackbox_exporter's probe metrics, prefixed `rtmp_`.
+
+use super::Report;
+use std::fmt::Write;
+
+/// Renders one exposition for any number of reports: each metric family once (HELP, TYPE), then
+/// one sample per target.
+pub fn render(reports: &[Report]) -> String {
+    let mut out = String::new();
+    family(
+        &mut out,
+        "rtmp_probe_success",
+        "Whether the RTMP server accepted the session (1) or not (0).",
+        reports,
+        |r, out| {
+            sample(
+                out,
+                "rtmp_probe_success",
+                r,
+                &[],
+                f64::from(u8::from(r.exit_code == 0 || r.exit_code == 1)),
+            )
+        },
+    );
+    family(
+        &mut out,
+        "rtmp_probe_status",
+        "Nagios state of the check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+        reports,
+        |r, out| sample(out, "rtmp_probe_status", r, &[], f64::from(r.exit_code)),
+    );
+    family(
+        &mut out,
+        "rtmp_probe_duration_seconds",
+        "Duration of each step of the session in seconds.",
+        reports,
+        |r, out| {
+            for s in &r.steps {
+                sample(
+                    out,
+                    "rtmp_probe_duration_seconds",
+                    r,
+                    &[("phase", s.name)],
+                    s.duration_ms / 1000.0,
+                );
+            }
+        },
+    );
+    family(
+        &mut out,
+        "rtmp_probe_total_duration_seconds",
+        "Duration of the whole session in seconds.",
+        reports,
+        |r, out| {
+            sample(
+                out,
+                "rtmp_probe_total_duration_seconds",
+                r,
+                &[],
+                r.total_ms / 1000.0,
+            )
+        },
+    );
+    family(
+        &mut out,
+        "rtmp_probe_failure_info",
+        "Present with value 1 when the session failed: the step and the error kind.",
+        reports,
+        |r, out| {
+            if let Some(e) = &r.error {
+                sample(
+                    out,
+                    "rtmp_probe_failure_info",
+                    r,
+                    &[("step", e.step), ("kind", e.kind)],
+                    1.0,
+                );
+            }
+        },
+    );
+    out
+}
+
+fn family(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    reports: &[Report],
+    mut samples: impl FnMut(&Report, &mut String),
+) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} gauge");
+    for r in reports {
+        samples(r, out);
+    }
+}
+
+fn sample(out: &mut String, name: &str, r: &Report, extra: &[(&str, &str)], value: f64) {
+    let _ = write!(
+        out,
+        "{name}{{target=\"{}\",mode=\"{}\"",
+        escape(&r.target.url),
+        escape(r.mode)
+    );
+    for (k, v) in extra {
+        let _ = write!(out, ",{k}=\"{}\"", escape(v));
+    }
+    let _ = writeln!(out, "}} {}", number(value));
+}
+
+/// Label values escape backslash, double quote and newline.
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Integers as integers; other values with microsecond precision (what was measured), trailing
+/// zeros trimmed, and a `.` decimal point whatever the locale.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{v:.0}");
+    }
+    let s = format!("{v:.6}");
+    let t = s.trim_end_matches('0').trim_end_matches('.');
+    if t.is_empty() || t == "-" {
+        "0".into()
+    } else {
+        t.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+
+    #[test]
+    fn numbers_print_plainly() {
+        assert_eq!(number(1.0), "1");
+        assert_eq!(number(0.000412), "0.000412");
+        assert_eq!(number(0.014558999999999999), "0.014559");
+    }
+}
