@@ -270,22 +270,20 @@ impl Cli {
             warning: parse_thresholds("--warning", &self.warning)?,
             critical: parse_thresholds("--critical", &self.critical)?,
         };
-        let mut redactor = Redactor::new(self.show_secrets);
         let mut probes = Vec::with_capacity(urls.len());
         for (origin, url) in &urls {
             let (target, stream) = self.target(origin, url)?;
+            // Each session masks its own target's secrets: nothing else reaches its logs or its
+            // report (and a run of a thousand targets stays linear).
+            let mut redactor = Redactor::new(self.show_secrets);
             target.add_secrets(&mut redactor);
             if let Some(s) = &stream {
                 let mut expanded = target.clone();
                 expanded.stream = Some(s.clone());
                 expanded.add_secrets(&mut redactor);
             }
-            let session = self.session_config(&target, stream);
+            let session = self.session_config(&target, stream, redactor);
             probes.push(Probe { target, session });
-        }
-        // Every session masks every target's secrets: one redactor for the run.
-        for p in &mut probes {
-            p.session.redactor = redactor.clone();
         }
         Ok(Plan {
             probes,
@@ -305,7 +303,6 @@ impl Cli {
             },
             verbosity: self.verbose,
             trace: self.trace,
-            redactor,
         })
     }
 
@@ -340,7 +337,12 @@ impl Cli {
         Ok((target, stream))
     }
 
-    fn session_config(&self, target: &Target, stream: Option<String>) -> SessionConfig {
+    fn session_config(
+        &self,
+        target: &Target,
+        stream: Option<String>,
+        redactor: Redactor,
+    ) -> SessionConfig {
         let mut connect = ConnectProperties::new(
             &target.app,
             self.tc_url.clone().unwrap_or_else(|| target.tc_url()),
@@ -383,7 +385,7 @@ impl Cli {
                 max_message_size: self.max_message_size,
                 ..Limits::default()
             },
-            redactor: Redactor::default(),
+            redactor,
         }
     }
 }
@@ -489,6 +491,10 @@ mod tests {
     fn the_expanded_stream_name_is_a_secret_too() {
         let p = plan(&["rtmp://h/live/key-{random}"]).unwrap();
         let name = p.probes[0].session.stream.clone().unwrap();
-        assert!(!p.redactor.text(&format!("x {name} y")).contains(&name));
+        assert!(!p.probes[0]
+            .session
+            .redactor
+            .text(&format!("x {name} y"))
+            .contains(&name));
     }
 }

@@ -1,7 +1,6 @@
 //! A validated plan: everything one run needs, built once from the command line. Nothing reads
 //! the command line after this.
 
-use crate::redact::Redactor;
 use crate::session::SessionConfig;
 use crate::target::Target;
 use crate::verdict::{State, Thresholds};
@@ -40,5 +39,4 @@ pub struct Plan {
     pub verbosity: u8,
     /// Hex dumps of every read and write on stderr.
     pub trace: bool,
-    pub redactor: Redactor,
 }

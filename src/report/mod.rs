@@ -128,7 +128,7 @@ fn ms(d: Duration) -> f64 {
 impl Report {
     /// Builds the model of one run, masking secrets.
     pub fn build(plan: &Plan, probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> Report {
-        let r = &plan.redactor;
+        let r = &probe.session.redactor;
         let t = &probe.target;
         let th = &plan.thresholds;
         let steps = outcome
@@ -185,7 +185,7 @@ impl Report {
             code: f.status.as_ref().map(|s| r.text(&s.code)),
             description: f.status.as_ref().map(|s| r.text(&s.description)),
         });
-        let summary = summary(plan, probe, outcome, verdict);
+        let summary = summary(probe, outcome, verdict);
         Report {
             schema_version: SCHEMA_VERSION,
             probe: ProbeInfo {
@@ -201,7 +201,7 @@ impl Report {
                     .session
                     .stream
                     .as_deref()
-                    .map(|s| redact_stream(s, plan, probe)),
+                    .map(|s| redact_stream(s, probe)),
                 address: outcome.address.map(|a| a.to_string()),
             },
             mode: probe.session.mode.name(),
@@ -239,10 +239,11 @@ impl Report {
 }
 
 /// The stream name as published (placeholders expanded), masked.
-fn redact_stream(stream: &str, plan: &Plan, probe: &Probe) -> String {
+fn redact_stream(stream: &str, probe: &Probe) -> String {
     let mut t = probe.target.clone();
     t.stream = Some(stream.to_string());
-    t.redacted_stream(&plan.redactor).unwrap_or_default()
+    t.redacted_stream(&probe.session.redactor)
+        .unwrap_or_default()
 }
 
 fn limit_name(l: LimitType) -> String {
@@ -255,7 +256,7 @@ fn limit_name(l: LimitType) -> String {
 }
 
 /// What a person reads after `RTMP <STATE> - `.
-fn summary(plan: &Plan, probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
+fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
     let peer = outcome
         .address
         .map(|a| a.to_string())
@@ -282,7 +283,7 @@ fn summary(plan: &Plan, probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> 
             format!("{what} {peer} failed: {}", f.message)
         };
     }
-    let app = probe.target.redacted_app(&plan.redactor);
+    let app = probe.target.redacted_app(&probe.session.redactor);
     let mut s = match probe.session.mode {
         crate::session::Mode::Connect => format!(
             "connect accepted by {peer} (app {app}) in {}",
@@ -293,7 +294,7 @@ fn summary(plan: &Plan, probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> 
                 .session
                 .stream
                 .as_deref()
-                .map(|s| redact_stream(s, plan, probe))
+                .map(|s| redact_stream(s, probe))
                 .unwrap_or_default();
             format!(
                 "publish accepted by {peer} (app {app}, stream {stream}) in {}",
