@@ -1021,7 +1021,7 @@ fn errors_are_sticky() {
 #[test]
 fn set_limits_applies_to_later_headers() {
     let mut dec = ChunkDecoder::new(Limits::default());
-    assert_eq!(dec.limits().max_message_size, 16 * 1024 * 1024);
+    assert_eq!(dec.limits().max_message_size, 64 * 1024);
     dec.set_limits(Limits {
         max_message_size: 10,
         ..Limits::default()
