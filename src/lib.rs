@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod panic_hook;
 pub mod plan;
 pub mod protocol;
 pub mod redact;

@@ -206,6 +206,47 @@ mod tests {
     }
 
     #[test]
+    fn only_the_probes_own_fault_is_unknown() {
+        let t = Thresholds::default();
+        for kind in FailureKind::ALL {
+            let state = judge(&outcome(1, 1, Some(kind)), &t, State::Critical).state;
+            let expected = if kind == FailureKind::Internal {
+                State::Unknown
+            } else {
+                State::Critical
+            };
+            assert_eq!(state, expected, "{}", kind.name());
+        }
+    }
+
+    #[test]
+    fn every_error_kind_is_documented_and_in_the_schema() {
+        let errors = include_str!("../docs/ERRORS.md");
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../docs/report.schema.json")).unwrap();
+        let in_schema: Vec<&str> = schema["$defs"]["error_kind"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let names: Vec<&str> = FailureKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(
+            in_schema, names,
+            "the schema lists the kinds in the same order"
+        );
+        let headings: Vec<&str> = errors
+            .lines()
+            .filter_map(|l| l.strip_prefix("### `"))
+            .filter_map(|l| l.strip_suffix('`'))
+            .collect();
+        assert_eq!(
+            headings, names,
+            "docs/ERRORS.md has one heading per kind, in order"
+        );
+    }
+
+    #[test]
     fn critical_thresholds_win_over_warning_ones() {
         let t = Thresholds {
             warning: Limits {

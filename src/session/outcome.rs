@@ -74,7 +74,7 @@ pub enum FailureKind {
     Timeout,
     /// The server closed the connection (FIN) between messages.
     Closed,
-    /// The connection was reset, or closed in the middle of a message.
+    /// The connection was reset (RST), or closed in the middle of a message.
     Reset,
     /// S0 was not version 3.
     HandshakeVersion,
@@ -88,7 +88,8 @@ pub enum FailureKind {
     DroppedAfterPublish,
     /// The bytes broke the chunk stream rules (unknown chunk stream, bad chunk size, ...).
     ProtocolViolation,
-    /// A message larger than the configured maximum was announced.
+    /// A message larger than `--max-message-size` was announced (or partly sent messages would
+    /// hold more than that together).
     MessageTooLarge,
     /// A reply's body was not valid AMF0 or not a well-formed command.
     MalformedReply,
@@ -101,6 +102,27 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// Every kind, in the order of docs/ERRORS.md.
+    pub const ALL: [FailureKind; 17] = [
+        FailureKind::ResolveFailed,
+        FailureKind::ConnectionRefused,
+        FailureKind::ConnectFailed,
+        FailureKind::Timeout,
+        FailureKind::Closed,
+        FailureKind::Reset,
+        FailureKind::HandshakeVersion,
+        FailureKind::HandshakeEncrypted,
+        FailureKind::HandshakeTruncated,
+        FailureKind::Rejected,
+        FailureKind::DroppedAfterPublish,
+        FailureKind::ProtocolViolation,
+        FailureKind::MessageTooLarge,
+        FailureKind::MalformedReply,
+        FailureKind::UnexpectedReply,
+        FailureKind::Io,
+        FailureKind::Internal,
+    ];
+
     /// The stable `kind` string of the JSON report.
     pub fn name(self) -> &'static str {
         match self {

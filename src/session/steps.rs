@@ -5,9 +5,9 @@ use super::outcome::{Failure, FailureKind, Outcome, ServerInfo, StatusRecord, St
 use super::transport::{self, Eof, Transport};
 use super::{IpFamily, Mode, SessionConfig};
 use crate::protocol::chunk::{ChunkError, DEFAULT_CHUNK_SIZE};
-use crate::protocol::command::{Command, StatusInfo};
+use crate::protocol::command::{Command, CommandError, StatusInfo};
 use crate::protocol::handshake::{ClientHandshake, HandshakeError, HandshakeProgress, ServerPart};
-use crate::protocol::message::{Message, UserControl};
+use crate::protocol::message::{Message, MessageError, UserControl};
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 use tokio::net::TcpStream;
@@ -36,6 +36,8 @@ pub struct Session<'a> {
     deadline: Instant,
     outcome: Outcome,
     transport: Option<Transport>,
+    /// The deadline `--step-timeout` gave the current step, if it is earlier than the overall one.
+    step_deadline: Option<Instant>,
 }
 
 /// What a step waits for, decided per message.
@@ -51,7 +53,7 @@ impl<'a> Session<'a> {
         Session {
             cfg,
             t0,
-            deadline: t0 + cfg.timeout,
+            deadline: later(t0, cfg.timeout),
             outcome: Outcome {
                 started_at: SystemTime::now(),
                 address: None,
@@ -62,6 +64,7 @@ impl<'a> Session<'a> {
                 notes: Vec::new(),
             },
             transport: None,
+            step_deadline: None,
         }
     }
 
@@ -136,12 +139,13 @@ impl<'a> Session<'a> {
     }
 
     /// The start of a step and its deadline: the step's own bound, within the overall one.
-    fn begin(&self) -> (Instant, Instant) {
+    fn begin(&mut self) -> (Instant, Instant) {
         let now = Instant::now();
         let deadline = match self.cfg.step_timeout {
-            Some(d) => (now + d).min(self.deadline),
+            Some(d) => later(now, d).min(self.deadline),
             None => self.deadline,
         };
+        self.step_deadline = (deadline < self.deadline).then_some(deadline);
         (now, deadline)
     }
 
@@ -164,18 +168,28 @@ impl<'a> Session<'a> {
         })
     }
 
-    fn timeout_message(&self, deadline: Instant, waiting_for: &str) -> String {
-        let which = if deadline < self.deadline {
-            "step timeout"
+    /// "timed out after 1s (--timeout) waiting for the reply to connect": which bound ran out,
+    /// with the option that sets it.
+    fn timeout_message(&self, step: Step, deadline: Instant, waiting_for: &str) -> String {
+        let (limit, option) = if deadline >= self.deadline {
+            (self.cfg.timeout, "--timeout")
+        } else if self.step_deadline == Some(deadline) {
+            (
+                self.cfg.step_timeout.unwrap_or(self.cfg.timeout),
+                "--step-timeout",
+            )
         } else {
-            "timeout"
-        };
-        let limit = match self.cfg.step_timeout {
-            Some(d) if deadline < self.deadline => d,
-            _ => self.cfg.timeout,
+            match step {
+                Step::Verify => (self.cfg.settle, "--settle"),
+                Step::Unpublish => (self.cfg.teardown_wait, "--teardown-wait"),
+                _ => (
+                    self.cfg.step_timeout.unwrap_or(self.cfg.timeout),
+                    "--step-timeout",
+                ),
+            }
         };
         format!(
-            "no answer within the {which} of {} while waiting for {waiting_for}",
+            "timed out after {} ({option}) waiting for {waiting_for}",
             humantime::format_duration(limit)
         )
     }
@@ -194,7 +208,7 @@ impl<'a> Session<'a> {
         } else {
             match timeout_at(deadline, tokio::net::lookup_host((host, port))).await {
                 Err(_) => {
-                    let msg = self.timeout_message(deadline, "the name server");
+                    let msg = self.timeout_message(Step::Dns, deadline, "the name server");
                     return Err(fail(FailureKind::Timeout, msg));
                 }
                 Ok(Err(e)) => {
@@ -238,7 +252,8 @@ impl<'a> Session<'a> {
             self.outcome.address = Some(addr);
             match timeout_at(deadline, TcpStream::connect(addr)).await {
                 Err(_) => {
-                    let msg = self.timeout_message(deadline, "the TCP connection");
+                    let msg =
+                        self.timeout_message(Step::TcpConnect, deadline, "the TCP connection");
                     return Err(Failure {
                         step: Step::TcpConnect,
                         kind: FailureKind::Timeout,
@@ -297,7 +312,7 @@ impl<'a> Session<'a> {
         let t = self.transport()?;
         t.write_raw(c0c1, deadline)
             .await
-            .map_err(|f| self.fault(Step::Handshake, f, deadline, "S0+S1"))?;
+            .map_err(|f| self.fault(Step::Handshake, f, deadline, "the server to take C0+C1"))?;
         loop {
             let t = self.transport()?;
             let read = t.read_some(deadline).await;
@@ -316,7 +331,8 @@ impl<'a> Session<'a> {
                         fail(
                             FailureKind::HandshakeTruncated,
                             format!(
-                                "the server closed the connection in the handshake: {progress}"
+                                "the server closed the connection in the middle of the handshake \
+                                 ({progress})"
                             ),
                         )
                     } else {
@@ -328,7 +344,7 @@ impl<'a> Session<'a> {
                     });
                 }
                 Err(f) => {
-                    let waiting = hs.progress().to_string();
+                    let waiting = awaiting(hs.progress());
                     return Err(self.fault(Step::Handshake, f, deadline, &waiting));
                 }
             };
@@ -340,9 +356,9 @@ impl<'a> Session<'a> {
             t.consume(used);
             if let Some(c2) = hs.take_c2() {
                 let t = self.transport()?;
-                t.write_raw(&c2, deadline)
-                    .await
-                    .map_err(|f| self.fault(Step::Handshake, f, deadline, "S2"))?;
+                t.write_raw(&c2, deadline).await.map_err(|f| {
+                    self.fault(Step::Handshake, f, deadline, "the server to take C2")
+                })?;
             }
             if let Some(info) = hs.info() {
                 if !info.s2_echoes_c1 && info.s2_digest_valid != Some(true) {
@@ -365,7 +381,7 @@ impl<'a> Session<'a> {
         let (kind, message) = match fault {
             Fault::Timeout => (
                 FailureKind::Timeout,
-                self.timeout_message(deadline, waiting_for),
+                self.timeout_message(step, deadline, waiting_for),
             ),
             Fault::Eof(Eof::Clean) => (FailureKind::Closed, closed_message(step, self.cfg)),
             Fault::Eof(Eof::MidMessage) => (
@@ -377,22 +393,20 @@ impl<'a> Session<'a> {
                 "the connection was reset by the server".into(),
             ),
             Fault::Io(words) => (FailureKind::Io, words),
-            Fault::Chunk(e) => {
-                let kind = if matches!(e, ChunkError::MessageTooLarge { .. }) {
-                    FailureKind::MessageTooLarge
-                } else {
-                    FailureKind::ProtocolViolation
-                };
-                (kind, format!("protocol violation: {e}"))
-            }
-            Fault::Message(e) => (FailureKind::MalformedReply, format!("malformed reply: {e}")),
+            Fault::Chunk(e) => chunk_failure(&e),
+            Fault::Message(e) => (FailureKind::MalformedReply, malformed_message(&e)),
             Fault::Internal(e) => (FailureKind::Internal, format!("internal error: {e}")),
         };
-        let kind = match (step, kind) {
-            (Step::Verify, FailureKind::Closed | FailureKind::Reset) => {
-                FailureKind::DroppedAfterPublish
-            }
-            (_, k) => k,
+        let (kind, message) = match (step, kind) {
+            (Step::Verify, FailureKind::Closed) => (FailureKind::DroppedAfterPublish, message),
+            (Step::Verify, FailureKind::Reset) => (
+                FailureKind::DroppedAfterPublish,
+                format!(
+                    "{message}, right after NetStream.Publish.Start (servers do this to refuse \
+                     unauthorised or duplicate publishers)"
+                ),
+            ),
+            (_, k) => (k, message),
         };
         // A refusal the server announced before it closed is the real cause.
         let last_error = self
@@ -459,7 +473,7 @@ impl<'a> Session<'a> {
     ) -> Result<(), Failure> {
         let t = self.transport()?;
         let r = t.send(messages, deadline).await;
-        r.map_err(|f| self.fault(step, f, deadline, "the request to be sent"))
+        r.map_err(|f| self.fault(step, f, deadline, "the server to take our request"))
     }
 
     async fn connect(&mut self, deadline: Instant) -> Result<(), Failure> {
@@ -598,7 +612,7 @@ impl<'a> Session<'a> {
         let ping = Message::UserControl(UserControl::PingRequest(stamp));
         self.send(Step::Verify, vec![(CSID_CONTROL, 0, ping)], deadline)
             .await?;
-        let settle_end = Instant::now() + self.cfg.settle;
+        let settle_end = later(Instant::now(), self.cfg.settle);
         let wait_end = settle_end.min(deadline);
         let r = self
             .wait_for(
@@ -650,7 +664,7 @@ impl<'a> Session<'a> {
                 .push(format!("teardown could not be sent: {}", f.message));
             return false;
         }
-        let wait_end = (Instant::now() + self.cfg.teardown_wait).min(deadline);
+        let wait_end = later(Instant::now(), self.cfg.teardown_wait).min(deadline);
         let r = self
             .wait_for(
                 Step::Unpublish,
@@ -686,8 +700,71 @@ impl<'a> Session<'a> {
             server.chunk_size = (cs != DEFAULT_CHUNK_SIZE).then_some(cs);
             server.acknowledgements_sent = t.acks_sent;
             server.pings_answered = t.pongs_sent;
+            let (messages, bytes) = t.skipped();
+            if messages > 0 {
+                self.outcome.notes.push(format!(
+                    "the server sent {messages} media or data message{} ({bytes} bytes) to a \
+                     publishing client; they were skipped unread",
+                    if messages == 1 { "" } else { "s" }
+                ));
+            }
         }
     }
+}
+
+/// A chunk-stream fault: the size limit, which the operator sets, or a broken rule.
+fn chunk_failure(e: &ChunkError) -> (FailureKind, String) {
+    match e {
+        ChunkError::MessageTooLarge { csid, len, max } => (
+            FailureKind::MessageTooLarge,
+            format!(
+                "the server announced a message of {len} bytes on chunk stream {csid}, more than \
+                 --max-message-size ({max} bytes)"
+            ),
+        ),
+        ChunkError::BufferLimitExceeded { buffered, max } => (
+            FailureKind::MessageTooLarge,
+            format!(
+                "the server's partly sent messages would hold {buffered} bytes, more than \
+                 --max-message-size ({max} bytes)"
+            ),
+        ),
+        other => (
+            FailureKind::ProtocolViolation,
+            format!("protocol violation: {other}"),
+        ),
+    }
+}
+
+/// A message body that does not decode, without the layers' nested prefixes.
+fn malformed_message(e: &MessageError) -> String {
+    match e {
+        MessageError::Command(CommandError::Amf0(a)) => {
+            format!("malformed reply: invalid AMF0 in a command ({a})")
+        }
+        other => format!("malformed reply: {other}"),
+    }
+}
+
+/// What the handshake waits for, in words: "the server's S0", "the rest of S1 (19 of 1536 bytes
+/// received)".
+fn awaiting(progress: HandshakeProgress) -> String {
+    match progress {
+        HandshakeProgress::Awaiting { part, received: 0 } => format!("the server's {part}"),
+        HandshakeProgress::Awaiting { part, received } => format!(
+            "the rest of {part} ({received} of {} bytes received)",
+            part.len()
+        ),
+        HandshakeProgress::Complete | HandshakeProgress::Failed(_) => "the handshake".into(),
+    }
+}
+
+/// `from + wait`, or thirty years from `from` when that overflows: durations come from the command
+/// line, and `--timeout 18446744073709551615s` must not panic.
+fn later(from: Instant, wait: Duration) -> Instant {
+    from.checked_add(wait)
+        .or_else(|| from.checked_add(Duration::from_secs(30 * 365 * 86_400)))
+        .unwrap_or(from)
 }
 
 fn cmd(csid: u32, stream_id: u32, command: Command) -> (u32, u32, Message) {
@@ -712,7 +789,7 @@ fn rejected_message(status: &StatusInfo) -> String {
     if status.description.is_empty() {
         format!("rejected: {}", status.code)
     } else {
-        format!("rejected: {} {:?}", status.code, status.description)
+        format!("rejected: {} {}", status.code, quote(&status.description))
     }
 }
 
@@ -729,13 +806,30 @@ fn rejection(step: Step, status: Option<StatusInfo>, what: &str) -> Failure {
     }
 }
 
+/// Server text in double quotes, on one line: control characters (newlines included) become
+/// spaces and a double quote inside is escaped, so that the operator sees where it starts and
+/// ends. Unlike `{:?}`, it keeps every other character as the server sent it.
+fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// What a close at each step most likely means, with the real servers' habits as the hint.
 fn closed_message(step: Step, cfg: &SessionConfig) -> String {
     match step {
         Step::Connect => format!(
             "the server closed the connection without answering connect (nginx-rtmp does this \
-             when the application {:?} does not exist)",
-            cfg.redactor.text(&cfg.connect.app)
+             when the application {} does not exist)",
+            quote(&cfg.redactor.text(&cfg.connect.app))
         ),
         Step::CreateStream => {
             "the server closed the connection without answering createStream".into()

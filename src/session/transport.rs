@@ -4,6 +4,10 @@
 //! Every read and write takes a deadline. Reading hands back whole, typed messages and answers the
 //! server's housekeeping on the way (Acknowledgements when the window is reached, PingResponse to a
 //! PingRequest), so the step functions only see what they wait for.
+//!
+//! Media and data messages are skipped by the chunk decoder without being stored (see
+//! [`keeps`]): a publishing client has no use for them, and a server that sends megabytes of them
+//! must not make the probe's memory grow.
 
 use super::fault::Fault;
 use super::wire;
@@ -48,12 +52,14 @@ pub struct Transport {
 
 impl Transport {
     pub fn new(stream: TcpStream, limits: Limits, redactor: Redactor) -> Self {
+        let mut decoder = ChunkDecoder::new(limits);
+        decoder.skip_types(|type_id| !keeps(type_id));
         Transport {
             stream,
             buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
             start: 0,
             end: 0,
-            decoder: ChunkDecoder::new(limits),
+            decoder,
             encoder: ChunkEncoder::new(),
             conn: ConnState::new(),
             limits,
@@ -72,8 +78,14 @@ impl Transport {
         self.decoder.peer_chunk_size()
     }
 
+    /// Messages the decoder skipped whole, and the payload bytes it skipped.
+    pub fn skipped(&self) -> (u64, u64) {
+        self.decoder.skipped()
+    }
+
     /// Writes raw bytes (handshake) in one write.
     pub async fn write_raw(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), Fault> {
+        before(deadline)?;
         wire::dump("send", bytes, &self.redactor);
         timeout_at(deadline, self.stream.write_all(bytes))
             .await
@@ -105,6 +117,7 @@ impl Transport {
     }
 
     async fn read_into_buffer(&mut self, deadline: Instant) -> Result<usize, Fault> {
+        before(deadline)?;
         let Some(space) = self.buf.get_mut(self.end..) else {
             return Err(Fault::Internal("read buffer state".into()));
         };
@@ -142,6 +155,7 @@ impl Transport {
         if self.out.is_empty() {
             return Ok(());
         }
+        before(deadline)?;
         wire::dump("send", &self.out, &self.redactor);
         let result = timeout_at(deadline, self.stream.write_all(&self.out))
             .await
@@ -154,6 +168,7 @@ impl Transport {
     /// The next whole message from the server, after answering any housekeeping it calls for.
     pub async fn recv(&mut self, deadline: Instant) -> Result<(RawMessage, Message), Fault> {
         loop {
+            before(deadline)?;
             while self.start < self.end {
                 let input = self.buf.get(self.start..self.end).unwrap_or(&[]);
                 let (used, raw) = self.decoder.feed(input).map_err(Fault::from_chunk)?;
@@ -217,6 +232,36 @@ impl Transport {
     pub async fn shutdown(&mut self) {
         let _ = self.stream.shutdown().await;
     }
+}
+
+/// Fails with [`Fault::Timeout`] once `deadline` has passed. Checked before every read and write:
+/// `timeout_at` looks at its timer only when the I/O it wraps is pending, so against a server that
+/// floods, whose data is always ready, it alone would let a run overshoot its deadline (by a second
+/// and more in the flood test).
+fn before(deadline: Instant) -> Result<(), Fault> {
+    if Instant::now() >= deadline {
+        Err(Fault::Timeout)
+    } else {
+        Ok(())
+    }
+}
+
+/// The message types the session reads: protocol control (1 to 6, User Control included) and
+/// commands (AMF0 20, and 17, AMF0 behind a format byte). Audio, video, data, shared objects,
+/// aggregates and unknown types are skipped unread, as ffmpeg's publishing side ignores them.
+pub fn keeps(type_id: u8) -> bool {
+    use crate::protocol::message::type_id as t;
+    matches!(
+        type_id,
+        t::SET_CHUNK_SIZE
+            | t::ABORT
+            | t::ACKNOWLEDGEMENT
+            | t::USER_CONTROL
+            | t::WINDOW_ACK_SIZE
+            | t::SET_PEER_BANDWIDTH
+            | t::COMMAND_AMF3
+            | t::COMMAND_AMF0
+    )
 }
 
 /// Linux delays ACKs by up to 40 ms unless told otherwise, and re-enables the delay after a while,

@@ -11,6 +11,7 @@ pub mod nginx;
 pub mod probe;
 pub mod report;
 pub mod rtmp;
+pub mod script;
 
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpListener, TcpStream};

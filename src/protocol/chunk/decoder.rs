@@ -46,6 +46,11 @@
 //! either. Reassembly buffers grow as bytes arrive (at most 64 KiB is reserved up front), and
 //! payload bytes go straight from the input into the buffer of their chunk stream. At most 18
 //! bytes of a chunk header are held while waiting for the rest.
+//!
+//! A caller that has no use for some message types (a publishing client ignores the audio, video
+//! and data a server might send) can have them skipped ([`ChunkDecoder::skip_types`]): their
+//! chunks are parsed and their bytes counted, never stored, so they cost no memory and the size
+//! limit does not apply to them.
 
 use std::collections::HashMap;
 
@@ -104,7 +109,32 @@ struct ChunkStream {
     stream_id: u32,
     /// A message is in progress (its header was read, not all of its bytes).
     receiving: bool,
+    /// The message in progress is being skipped: its bytes are counted in `skipped`, not stored.
+    skipping: bool,
+    /// Bytes of the skipped message in progress received so far.
+    skipped: u32,
     payload: Vec<u8>,
+}
+
+impl ChunkStream {
+    /// Bytes of the message in progress received so far.
+    fn have(&self) -> u32 {
+        if self.skipping {
+            self.skipped
+        } else {
+            u32::try_from(self.payload.len()).unwrap_or(u32::MAX)
+        }
+    }
+
+    /// Forgets the message in progress; returns how many stored bytes that freed.
+    fn drop_partial(&mut self) -> u64 {
+        let freed = self.payload.len() as u64;
+        self.payload = Vec::new();
+        self.receiving = false;
+        self.skipping = false;
+        self.skipped = 0;
+        freed
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,6 +233,11 @@ pub struct ChunkDecoder {
     state: State,
     /// Payload bytes held in all partially received messages together.
     buffered: u64,
+    /// Message types whose payload is skipped instead of stored (see [`ChunkDecoder::skip_types`]).
+    skip: Option<fn(u8) -> bool>,
+    /// Messages skipped whole, and payload bytes skipped (of partial messages too).
+    skipped_messages: u64,
+    skipped_bytes: u64,
     failed: Option<ChunkError>,
 }
 
@@ -216,8 +251,26 @@ impl ChunkDecoder {
             stash_len: 0,
             state: State::Header,
             buffered: 0,
+            skip: None,
+            skipped_messages: 0,
+            skipped_bytes: 0,
             failed: None,
         }
+    }
+
+    /// Skips the messages whose type id `skip` returns true for: their chunks are parsed (the
+    /// chunk stream stays in step) and their bytes counted, but nothing is stored, no size limit
+    /// applies, and [`ChunkDecoder::feed`] never returns them. Set Chunk Size (1) and Abort
+    /// Message (2) act on the decoder itself and are never skipped. Applies to messages that start
+    /// after the call.
+    pub fn skip_types(&mut self, skip: fn(u8) -> bool) {
+        self.skip = Some(skip);
+    }
+
+    /// How many messages were skipped whole, and how many payload bytes were skipped (those of
+    /// aborted or abandoned messages included).
+    pub fn skipped(&self) -> (u64, u64) {
+        (self.skipped_messages, self.skipped_bytes)
     }
 
     /// The chunk size the peer currently sends with (128 until it sends Set Chunk Size).
@@ -330,8 +383,15 @@ impl ChunkDecoder {
                     let Some(stream) = self.streams.get_mut(&csid) else {
                         return Err(ChunkError::UnknownChunkStream { csid });
                     };
-                    stream.payload.extend_from_slice(bytes);
-                    self.buffered = self.buffered.saturating_add(bytes.len() as u64);
+                    if stream.skipping {
+                        // n <= remaining, which fits in u32.
+                        let n = u32::try_from(n).unwrap_or(u32::MAX);
+                        stream.skipped = stream.skipped.saturating_add(n);
+                        self.skipped_bytes = self.skipped_bytes.saturating_add(u64::from(n));
+                    } else {
+                        stream.payload.extend_from_slice(bytes);
+                        self.buffered = self.buffered.saturating_add(bytes.len() as u64);
+                    }
                     if from_stash {
                         self.unstash(n);
                     } else {
@@ -437,6 +497,7 @@ impl ChunkDecoder {
                 max: MAX_CHUNK_STREAMS,
             });
         }
+        let skip = self.skip;
         let stream = match self.streams.get_mut(&h.csid) {
             Some(stream) => stream,
             None if h.fmt == 0 => self.streams.entry(h.csid).or_default(),
@@ -444,9 +505,8 @@ impl ChunkDecoder {
         };
         if h.fmt <= 2 && stream.receiving {
             // A new message header in the middle of a message: the peer gave that message up.
-            self.buffered = self.buffered.saturating_sub(stream.payload.len() as u64);
-            stream.payload = Vec::new();
-            stream.receiving = false;
+            let freed = stream.drop_partial();
+            self.buffered = self.buffered.saturating_sub(freed);
         }
         match h.fmt {
             0 => {
@@ -476,26 +536,37 @@ impl ChunkDecoder {
             }
         }
         if !stream.receiving {
-            if stream.length > max {
-                return Err(ChunkError::MessageTooLarge {
-                    csid: h.csid,
-                    len: stream.length,
-                    max,
-                });
+            let type_id = stream.type_id;
+            stream.skipping = type_id != TYPE_SET_CHUNK_SIZE
+                && type_id != TYPE_ABORT
+                && skip.is_some_and(|f| f(type_id));
+            stream.skipped = 0;
+            if stream.skipping {
+                stream.payload = Vec::new();
+            } else {
+                if stream.length > max {
+                    return Err(ChunkError::MessageTooLarge {
+                        csid: h.csid,
+                        len: stream.length,
+                        max,
+                    });
+                }
+                let reserve = usize::try_from(stream.length)
+                    .unwrap_or(usize::MAX)
+                    .min(RESERVE_CAP);
+                stream.payload = Vec::with_capacity(reserve);
             }
-            let reserve = usize::try_from(stream.length)
-                .unwrap_or(usize::MAX)
-                .min(RESERVE_CAP);
-            stream.payload = Vec::with_capacity(reserve);
             stream.receiving = true;
         }
-        let have = u32::try_from(stream.payload.len()).unwrap_or(u32::MAX);
-        let remaining = stream.length.saturating_sub(have).min(self.chunk_size);
+        let remaining = stream
+            .length
+            .saturating_sub(stream.have())
+            .min(self.chunk_size);
         if remaining > 0 {
             // Checked for the whole chunk before any of it is stored, so that the outcome does
             // not depend on how the input was split.
             let buffered = self.buffered.saturating_add(u64::from(remaining));
-            if buffered > u64::from(max) {
+            if !stream.skipping && buffered > u64::from(max) {
                 return Err(ChunkError::BufferLimitExceeded { buffered, max });
             }
             self.state = State::Payload {
@@ -515,8 +586,12 @@ impl ChunkDecoder {
         let Some(stream) = self.streams.get_mut(&csid) else {
             return Ok(None);
         };
-        let have = u32::try_from(stream.payload.len()).unwrap_or(u32::MAX);
-        if !stream.receiving || have < stream.length {
+        if !stream.receiving || stream.have() < stream.length {
+            return Ok(None);
+        }
+        if stream.skipping {
+            stream.drop_partial();
+            self.skipped_messages = self.skipped_messages.saturating_add(1);
             return Ok(None);
         }
         stream.receiving = false;
@@ -548,10 +623,8 @@ impl ChunkDecoder {
                     let target = u32::from_be_bytes(*bytes);
                     if let Some(aborted) = self.streams.get_mut(&target) {
                         if aborted.receiving {
-                            self.buffered =
-                                self.buffered.saturating_sub(aborted.payload.len() as u64);
-                            aborted.payload = Vec::new();
-                            aborted.receiving = false;
+                            let freed = aborted.drop_partial();
+                            self.buffered = self.buffered.saturating_sub(freed);
                         }
                     }
                 }

@@ -878,10 +878,13 @@ fn fmt_1_2_3_on_an_unknown_chunk_stream_is_an_error() {
 #[test]
 fn the_largest_length_a_header_can_announce_is_checked_against_the_limit() {
     // The length field has 24 bits: 0xffffff (16 MiB - 1) is the most a header can announce, so
-    // "16 MiB + 1" cannot be sent; with the default 16 MiB limit the largest announcement passes,
-    // and a limit one below refuses it before any payload.
+    // "16 MiB + 1" cannot be sent; with a 16 MiB limit the largest announcement passes, and a
+    // limit one below refuses it before any payload.
     let input = hex("04 00 00 00 ff ff ff 09 01 00 00 00");
-    let mut dec = ChunkDecoder::new(Limits::default());
+    let mut dec = ChunkDecoder::new(Limits {
+        max_message_size: 16 * 1024 * 1024,
+        ..Limits::default()
+    });
     assert_eq!(dec.feed(&input), Ok((12, None)));
     let limits = Limits {
         max_message_size: 0x00ff_fffe,
@@ -922,10 +925,13 @@ fn a_fmt_1_header_over_the_limit_is_refused_too() {
 
 #[test]
 fn a_16_mib_announcement_followed_by_a_few_bytes_keeps_memory_small() {
-    // 16 MiB - 1 announced (the most the length field holds), 5 bytes sent.
+    // 16 MiB - 1 announced (the most the length field holds) under a 16 MiB limit, 5 bytes sent.
     let mut input = hex("04 00 00 00 ff ff ff 09 01 00 00 00");
     input.extend_from_slice(&[1, 2, 3, 4, 5]);
-    let mut dec = ChunkDecoder::new(Limits::default());
+    let mut dec = ChunkDecoder::new(Limits {
+        max_message_size: 16 * 1024 * 1024,
+        ..Limits::default()
+    });
     let mut out = Vec::new();
     feed_all(&mut dec, &input, &mut out).unwrap();
     assert!(out.is_empty());
@@ -1015,7 +1021,7 @@ fn errors_are_sticky() {
 #[test]
 fn set_limits_applies_to_later_headers() {
     let mut dec = ChunkDecoder::new(Limits::default());
-    assert_eq!(dec.limits().max_message_size, 16 * 1024 * 1024);
+    assert_eq!(dec.limits().max_message_size, 64 * 1024);
     dec.set_limits(Limits {
         max_message_size: 10,
         ..Limits::default()
@@ -1318,4 +1324,155 @@ proptest! {
         let split = decode_split(Limits::default(), &bytes, &pieces(bytes.len(), &cuts));
         prop_assert_eq!(whole, split);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// skipped message types
+
+/// What a publishing client skips: everything but control messages and commands.
+fn skip_media(type_id: u8) -> bool {
+    !matches!(type_id, 1..=6 | 17 | 20)
+}
+
+/// Decodes with media skipped, whole, byte by byte and split in two at every offset; all must
+/// agree. Returns the messages and the decoder's skip counters.
+fn decode_skipping_every_way(limits: Limits, input: &[u8]) -> (Vec<RawMessage>, (u64, u64)) {
+    let run = |pieces: &[usize]| {
+        let mut dec = ChunkDecoder::new(limits);
+        dec.skip_types(skip_media);
+        let mut out = Vec::new();
+        let mut rest = input;
+        for &p in pieces {
+            let (piece, tail) = rest.split_at(p.min(rest.len()));
+            feed_all(&mut dec, piece, &mut out).expect("decodes");
+            rest = tail;
+        }
+        feed_all(&mut dec, rest, &mut out).expect("decodes");
+        assert!(dec.is_idle());
+        assert_eq!(dec.buffered_bytes(), 0);
+        (out, dec.skipped())
+    };
+    let whole = run(&[]);
+    assert_eq!(run(&vec![1; input.len()]), whole, "byte by byte");
+    for cut in 1..input.len() {
+        assert_eq!(run(&[cut]), whole, "split at {cut}");
+    }
+    whole
+}
+
+#[test]
+fn skipped_types_are_parsed_and_counted_but_never_stored_or_limited() {
+    let limits = Limits {
+        max_message_size: 100,
+        ..Limits::default()
+    };
+    // A 300-byte audio message (over the limit) on csid 4, then a 5-byte command on csid 3.
+    let mut input = hex("04 00 00 00 00 01 2c 08 01 00 00 00");
+    input.extend_from_slice(&pattern(128, 1));
+    input.push(0xc4);
+    input.extend_from_slice(&pattern(128, 2));
+    input.push(0xc4);
+    input.extend_from_slice(&pattern(44, 3));
+    input.extend_from_slice(&hex("03 00 00 07 00 00 05 14 00 00 00 00 aa bb cc dd ee"));
+    let (msgs, skipped) = decode_skipping_every_way(limits, &input);
+    assert_eq!(summary(&msgs), [(3, 7, 20, 0, 5)]);
+    assert_eq!(msgs[0].payload, hex("aa bb cc dd ee"));
+    assert_eq!(skipped, (1, 300));
+    // Without skipping the same bytes are refused.
+    assert_eq!(
+        decode_error_every_way(limits, &input),
+        ChunkError::MessageTooLarge {
+            csid: 4,
+            len: 300,
+            max: 100
+        }
+    );
+}
+
+#[test]
+fn a_skipped_message_interleaved_with_a_kept_one_leaves_the_kept_one_whole() {
+    // Data (type 18) on csid 4 and a command on csid 3, chunk by chunk, 128-byte chunks.
+    let data = pattern(300, 9);
+    let command = pattern(200, 4);
+    let mut input = hex("04 00 00 00 00 01 2c 12 01 00 00 00");
+    input.extend_from_slice(&data[..128]);
+    input.extend_from_slice(&hex("03 00 00 00 00 00 c8 14 00 00 00 00"));
+    input.extend_from_slice(&command[..128]);
+    input.push(0xc4);
+    input.extend_from_slice(&data[128..256]);
+    input.push(0xc3);
+    input.extend_from_slice(&command[128..]);
+    input.push(0xc4);
+    input.extend_from_slice(&data[256..]);
+    let (msgs, skipped) = decode_skipping_every_way(Limits::default(), &input);
+    assert_eq!(msgs, [raw(3, 0, 20, 0, command)]);
+    assert_eq!(skipped, (1, 300));
+}
+
+#[test]
+fn a_huge_skipped_message_costs_no_memory() {
+    // 16 MiB - 1 announced, at the largest chunk size, with a tight limit: nothing is reserved.
+    let mut dec = ChunkDecoder::new(Limits {
+        max_message_size: 1024,
+        ..Limits::default()
+    });
+    dec.skip_types(skip_media);
+    let mut out = Vec::new();
+    feed_all(
+        &mut dec,
+        &hex("02 00 00 00 00 00 04 01 00 00 00 00 7f ff ff ff"),
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(out.len(), 1, "set chunk size is returned");
+    feed_all(
+        &mut dec,
+        &hex("04 00 00 00 ff ff ff 09 01 00 00 00"),
+        &mut out,
+    )
+    .unwrap();
+    let block = vec![0x55u8; 1 << 20];
+    for _ in 0..15 {
+        feed_all(&mut dec, &block, &mut out).unwrap();
+        assert_eq!(dec.buffered_bytes(), 0);
+        assert_eq!(dec.reassembly_capacity(4), Some(0));
+    }
+    assert!(!dec.is_idle(), "in the middle of the skipped message");
+    feed_all(&mut dec, &block[..(1 << 20) - 1], &mut out).unwrap();
+    assert!(dec.is_idle());
+    assert_eq!(out.len(), 1);
+    assert_eq!(dec.skipped(), (1, 0x00ff_ffff));
+}
+
+#[test]
+fn an_abort_drops_a_skipped_message_and_set_chunk_size_is_never_skipped() {
+    let mut dec = ChunkDecoder::new(Limits::default());
+    dec.skip_types(|_| true);
+    let mut out = Vec::new();
+    // 200-byte video on csid 6, first chunk only; Abort(6); then a fmt 3 chunk on csid 6 starts a
+    // new 200-byte video message (same length and type), sent whole.
+    let mut input = hex("06 00 00 00 00 00 c8 09 01 00 00 00");
+    input.extend_from_slice(&pattern(128, 0));
+    input.extend_from_slice(&hex("02 00 00 00 00 00 04 02 00 00 00 00 00 00 00 06"));
+    input.push(0xc6);
+    input.extend_from_slice(&pattern(128, 1));
+    input.push(0xc6);
+    input.extend_from_slice(&pattern(72, 2));
+    // Set Chunk Size 4096 still applies: the next 300-byte message is one chunk.
+    input.extend_from_slice(&hex("02 00 00 00 00 00 04 01 00 00 00 00 00 00 10 00"));
+    input.extend_from_slice(&hex("05 00 00 00 00 01 2c 08 01 00 00 00"));
+    input.extend_from_slice(&pattern(300, 3));
+    feed_all(&mut dec, &input, &mut out).unwrap();
+    assert_eq!(
+        summary(&out),
+        [(2, 0, 2, 0, 4), (2, 0, 1, 0, 4)],
+        "abort and set chunk size come out, media does not"
+    );
+    assert_eq!(dec.peer_chunk_size(), 4096);
+    assert_eq!(
+        dec.skipped(),
+        (2, 628),
+        "the aborted message does not count, its 128 bytes do"
+    );
+    assert!(dec.is_idle());
 }
