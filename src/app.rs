@@ -116,6 +116,12 @@ fn print(plan: &Plan, reports: &[Report], worst: State) {
         (Format::Text, many) => many.iter().map(report::text).collect::<Vec<_>>().join("\n"),
         (Format::Prometheus, many) => report::prometheus(many),
     };
+    emit(&text);
+}
+
+/// Writes to stdout, ignoring a closed or full stdout: nothing is left to tell anyone then, and
+/// `print!` would panic.
+fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
@@ -123,7 +129,7 @@ fn print(plan: &Plan, reports: &[Report], worst: State) {
 
 /// One UNKNOWN line on stdout; exit code 3.
 pub fn unknown(message: &str) -> i32 {
-    println!("RTMP UNKNOWN - {message}");
+    emit(&format!("RTMP UNKNOWN - {message}\n"));
     State::Unknown.code()
 }
 
@@ -133,7 +139,7 @@ fn usage_error(e: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            print!("{e}");
+            emit(&e.to_string());
             0
         }
         _ => {
