@@ -82,3 +82,54 @@ stop_packaged_nginx() {
     $sudo kill -QUIT "$pid" || true
   fi
 }
+
+# What the ecosystem tests (tests/ecosystem) and scripts/ci-ecosystem.sh run, as file=package:
+# Nagios 4, Icinga 2, NRPE and check_nrpe (the daemons that load nagios/), zsh, fish and
+# bash-completion (they load the generated completions), man, and rpm (CI inspects the RPM).
+ECOSYSTEM_TOOLS=(
+  /usr/sbin/nagios4=nagios4-core
+  /usr/sbin/icinga2=icinga2-bin
+  /usr/sbin/nrpe=nagios-nrpe-server
+  /usr/lib/nagios/plugins/check_nrpe=nagios-nrpe-plugin
+  /usr/bin/zsh=zsh
+  /usr/bin/fish=fish
+  /usr/share/bash-completion/bash_completion=bash-completion
+  /usr/bin/man=man-db
+  /usr/bin/rpm=rpm
+)
+
+# Installs the packages of ECOSYSTEM_TOOLS whose program is missing (apt-get, as root or through
+# sudo, without recommends), with the same policy-rc.d guard as ensure_nginx_rtmp: the daemons'
+# services are never started; the tests run private instances.
+ensure_ecosystem_tools() {
+  local entry missing=()
+  for entry in "${ECOSYSTEM_TOOLS[@]}"; do
+    [ -e "${entry%%=*}" ] || missing+=("${entry#*=}")
+  done
+  if [ "${#missing[@]}" = 0 ]; then
+    say "the ecosystem tools are installed (nagios4, icinga2, nrpe, check_nrpe, zsh, fish, bash-completion, man, rpm)"
+    return 0
+  fi
+  command -v apt-get >/dev/null 2>&1 ||
+    die "missing ${missing[*]} and this system has no apt-get: install them by hand"
+  local sudo=''
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || die "missing ${missing[*]}; run as root or install sudo"
+    sudo=sudo
+  fi
+  say "installing ${missing[*]} with apt-get${sudo:+ (through sudo)}"
+  (
+    set -euo pipefail
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+      trap '$sudo rm -f "$policy"' EXIT
+      $sudo sh -c "printf '#!/bin/sh\n# rtmp-probe install: start no service now\nexit 101\n' > '$policy' && chmod 755 '$policy'"
+    fi
+    apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600)
+    $sudo "${apt[@]}" update
+    $sudo "${apt[@]}" install -y --no-install-recommends "${missing[@]}"
+  ) || die "apt-get could not install ${missing[*]} (see above)"
+  for entry in "${ECOSYSTEM_TOOLS[@]}"; do
+    [ -e "${entry%%=*}" ] || die "apt-get finished but ${entry%%=*} is still missing"
+  done
+}

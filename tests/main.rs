@@ -8,5 +8,6 @@
 #[allow(dead_code)]
 mod support;
 
+mod ecosystem;
 mod harness;
 mod publish;
