@@ -10,8 +10,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-# The packaging tools, pinned: cargo install compiles them (a few minutes each on 2 cores), once per
-# machine.
+# The packaging tools, pinned. cargo install compiles them once per machine, with --debug: that
+# halves the compile (measured here in CPU seconds, user + sys: cargo-deb 145 -> 77,
+# cargo-generate-rpm 458 -> 237, the latter pulls in OpenPGP crates it cannot leave out) and costs
+# about 5 s when packaging (cargo generate-rpm 8 s instead of 3 s); the packages' contents are the
+# same (rpm --dump identical).
 CARGO_DEB_VERSION=3.8.0
 CARGO_GENERATE_RPM_VERSION=0.21.1
 
@@ -34,8 +37,8 @@ ensure_cargo_tool() {
     say "$tool $version is installed"
     return 0
   fi
-  say "installing $tool $version (cargo install --locked; compiles it)"
-  cargo install --locked "$tool" --version "$version"
+  say "installing $tool $version (cargo install --locked --debug; compiles it)"
+  cargo install --locked --debug "$tool" --version "$version"
 }
 
 bash -n packaging/build.sh packaging/rpm/check_rtmp
