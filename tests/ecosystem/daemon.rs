@@ -53,16 +53,19 @@ pub fn open_tempdir(prefix: &str) -> TempDir {
     dir
 }
 
-/// `DIR/plugins/check_rtmp`: a copy of the built probe under the name the packages install it as
-/// in /usr/lib/nagios/plugins. A copy, not a link, so that a daemon running as `nagios` can run it
-/// whatever the permissions of the build directory. Returns the plugin directory.
+/// `DIR/plugins/check_rtmp`: the built probe under the name the packages install it as in
+/// /usr/lib/nagios/plugins, as a hard link or else a copy, not a symbolic link, so that a daemon
+/// running as `nagios` can run it whatever the permissions of the build directory. Returns the
+/// plugin directory.
 pub fn plugin_dir(dir: &Path) -> PathBuf {
     let plugins = dir.join("plugins");
     fs::create_dir_all(&plugins).expect("create the plugin directory");
     fs::set_permissions(&plugins, fs::Permissions::from_mode(0o755))
         .expect("make the plugin directory readable");
     let check = plugins.join("check_rtmp");
-    fs::copy(BINARY, &check).unwrap_or_else(|e| panic!("copy {BINARY}: {e}"));
+    if fs::hard_link(BINARY, &check).is_err() {
+        fs::copy(BINARY, &check).unwrap_or_else(|e| panic!("copy {BINARY}: {e}"));
+    }
     fs::set_permissions(&check, fs::Permissions::from_mode(0o755))
         .expect("make check_rtmp executable");
     plugins
