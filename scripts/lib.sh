@@ -97,3 +97,36 @@ stop_packaged_nginx() {
     $sudo kill -QUIT "$pid" || true
   fi
 }
+
+# What the ecosystem tests (tests/ecosystem) and scripts/ci-ecosystem.sh run, as file=package:
+# Nagios 4, Icinga 2, NRPE and check_nrpe (the daemons that load nagios/), zsh, fish and
+# bash-completion (they load the generated completions), man, and rpm (CI inspects the RPM).
+ECOSYSTEM_TOOLS=(
+  /usr/sbin/nagios4=nagios4-core
+  /usr/sbin/icinga2=icinga2-bin
+  /usr/sbin/nrpe=nagios-nrpe-server
+  /usr/lib/nagios/plugins/check_nrpe=nagios-nrpe-plugin
+  /usr/bin/zsh=zsh
+  /usr/bin/fish=fish
+  /usr/share/bash-completion/bash_completion=bash-completion
+  /usr/bin/man=man-db
+  /usr/bin/rpm=rpm
+)
+
+# Installs the packages of ECOSYSTEM_TOOLS whose program is missing (apt-get, as root or through
+# sudo, without recommends), with the same policy-rc.d guard as ensure_nginx_rtmp: the daemons'
+# services are never started; the tests run private instances.
+ensure_ecosystem_tools() {
+  local entry missing=()
+  for entry in "${ECOSYSTEM_TOOLS[@]}"; do
+    [ -e "${entry%%=*}" ] || missing+=("${entry#*=}")
+  done
+  if [ "${#missing[@]}" = 0 ]; then
+    say "the ecosystem tools are installed (nagios4, icinga2, nrpe, check_nrpe, zsh, fish, bash-completion, man, rpm)"
+    return 0
+  fi
+  apt_install "${missing[@]}"
+  for entry in "${ECOSYSTEM_TOOLS[@]}"; do
+    [ -e "${entry%%=*}" ] || die "apt-get finished but ${entry%%=*} is still missing"
+  done
+}

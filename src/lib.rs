@@ -1,6 +1,7 @@
 //! rtmp-probe: checks whether an RTMP server really accepts a published stream.
 
 pub mod app;
+pub mod assets;
 pub mod cli;
 pub mod panic_hook;
 pub mod plan;

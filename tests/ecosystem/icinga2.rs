@@ -1,0 +1,209 @@
+//! Icinga 2 (Debian's icinga2-bin) with the project's nagios/icinga2/rtmp.conf: the configuration
+//! check with the example, and Icinga running the `rtmp` CheckCommand against a private nginx-rtmp,
+//! its results read from a PerfdataWriter file.
+
+use std::fs;
+use std::path::Path;
+
+use super::daemon::{open_tempdir, plugin_dir, repo_file, require, run, Daemon};
+use crate::support::nginx::Nginx;
+
+const ICINGA2: &str = "/usr/sbin/icinga2";
+
+/// Every directory Icinga writes to is inside `dir`, and it stays root (Debian's build would drop to
+/// the `nagios` user, which cannot write into the temporary directory).
+fn defines(dir: &Path) -> Vec<String> {
+    for sub in ["run/icinga2", "data", "log", "cache", "spool", "perfdata"] {
+        fs::create_dir_all(dir.join(sub)).expect("create an Icinga directory");
+    }
+    let d = dir.display();
+    vec![
+        "-DRunAsUser=root".to_string(),
+        "-DRunAsGroup=root".to_string(),
+        format!("-DInitRunDir={d}/run"),
+        format!("-DDataDir={d}/data"),
+        format!("-DLogDir={d}/log"),
+        format!("-DCacheDir={d}/cache"),
+        format!("-DSpoolDir={d}/spool"),
+    ]
+}
+
+fn icinga_args<'a>(mode: &'a str, config: &'a str, defines: &'a [String]) -> Vec<&'a str> {
+    let mut args = vec!["daemon", "-c", config];
+    if !mode.is_empty() {
+        args.push(mode);
+    }
+    args.extend(defines.iter().map(String::as_str));
+    args
+}
+
+#[test]
+fn icinga2_accepts_the_check_commands_and_the_example_with_the_itl() {
+    let icinga2 = require(ICINGA2);
+    let dir = open_tempdir("rtmp-probe-icinga2-");
+    let config = dir.path().join("icinga2.conf");
+    fs::write(
+        &config,
+        format!(
+            "const PluginDir = \"/usr/lib/nagios/plugins\"
+include <itl>
+include <plugins>
+include \"{}\"
+include \"{}\"
+include \"{}\"
+",
+            require("/etc/icinga2/conf.d/templates.conf").display(),
+            repo_file("nagios/icinga2/rtmp.conf").display(),
+            repo_file("nagios/icinga2/example.conf").display(),
+        ),
+    )
+    .expect("write icinga2.conf");
+    let defines = defines(dir.path());
+    let (code, out) = run(
+        &icinga2,
+        &icinga_args("-C", &config.to_string_lossy(), &defines),
+    );
+    assert_eq!(code, 0, "icinga2 daemon -C:\n{out}");
+    assert!(out.contains("Instantiated 2 Services."), "{out}");
+    assert!(!out.contains("warning/"), "warnings:\n{out}");
+}
+
+#[test]
+fn icinga2_runs_the_rtmp_command_and_records_ok_with_the_probes_output_and_perfdata() {
+    let icinga2 = require(ICINGA2);
+    let nginx = Nginx::start();
+    let dir = open_tempdir("rtmp-probe-icinga2-");
+    let d = dir.path().display();
+    let plugins = plugin_dir(dir.path());
+    let config = dir.path().join("icinga2.conf");
+    // Thresholds as an array (repeated -w) and as a string, the URL built from the host's address
+    // by a macro as in nagios/icinga2/example.conf; for rtmp_connect, a timeout, a step timeout and
+    // a boolean (set_if).
+    fs::write(
+        &config,
+        format!(
+            "const PluginDir = \"{plugins}\"
+include <itl>
+include <plugins>
+include \"{rtmp_conf}\"
+object CheckerComponent \"checker\" {{ }}
+object PerfdataWriter \"perfdata\" {{
+    service_perfdata_path = \"{d}/perfdata/service\"
+    service_temp_path = \"{d}/perfdata/service.tmp\"
+    host_perfdata_path = \"{d}/perfdata/host\"
+    host_temp_path = \"{d}/perfdata/host.tmp\"
+    service_format_template = \"SERVICE::$service.name$\\tSTATE::$service.state_id$\\tOUTPUT::$service.output$\\tPERFDATA::$service.perfdata$\"
+    rotation_interval = 1s
+}}
+object Host \"rtmp-test\" {{
+    check_command = \"dummy\"
+    address = \"127.0.0.1\"
+    enable_active_checks = false
+}}
+object Service \"rtmp-publish\" {{
+    host_name = \"rtmp-test\"
+    check_command = \"rtmp\"
+    check_interval = 1s
+    retry_interval = 1s
+    vars.rtmp_url = \"rtmp://$host.address$:{port}/live/icinga-{{random}}\"
+    vars.rtmp_warning = [ \"5s\", \"connect=4s\" ]
+    vars.rtmp_critical = \"8s\"
+}}
+object Service \"rtmp-connect\" {{
+    host_name = \"rtmp-test\"
+    check_command = \"rtmp_connect\"
+    check_interval = 1s
+    retry_interval = 1s
+    vars.rtmp_url = \"rtmp://$host.address$:{port}/live\"
+    vars.rtmp_warning = \"6s\"
+    vars.rtmp_timeout = \"9s\"
+    vars.rtmp_step_timeout = \"7s\"
+    vars.rtmp_ipv4 = true
+}}
+",
+            plugins = plugins.display(),
+            rtmp_conf = repo_file("nagios/icinga2/rtmp.conf").display(),
+            port = nginx.rtmp_port(),
+        ),
+    )
+    .expect("write icinga2.conf");
+    let defines = defines(dir.path());
+    let config = config.to_string_lossy().into_owned();
+    let mut daemon = Daemon::start(
+        &icinga2,
+        &icinga_args("", &config, &defines),
+        dir.path().join("icinga2.out"),
+    );
+    let perfdata_dir = dir.path().join("perfdata");
+    // The writer moves its temporary file to service.TIMESTAMP every second.
+    let rotated_line = |service: &str| {
+        let mut entries: Vec<_> = fs::read_dir(&perfdata_dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("service.") && n != "service.tmp")
+            })
+            .collect();
+        entries.sort();
+        entries
+            .iter()
+            .filter_map(|p| fs::read_to_string(p).ok())
+            .flat_map(|text| text.lines().map(str::to_string).collect::<Vec<_>>())
+            .find(|line| line.starts_with(&format!("SERVICE::{service}\t")))
+    };
+    let line = daemon.wait_for("an rtmp-publish line in a rotated perfdata file", || {
+        rotated_line("rtmp-publish")
+    });
+    let connect_line = daemon.wait_for("an rtmp-connect line in a rotated perfdata file", || {
+        rotated_line("rtmp-connect")
+    });
+    let field = |line: &str, name: &str| {
+        line.split('\t')
+            .find_map(|f| f.strip_prefix(&format!("{name}::")))
+            .unwrap_or_else(|| panic!("no {name} in {line:?}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(field(&line, "STATE"), "0", "{line}\n{}", daemon.output());
+    let expected = format!(
+        "RTMP OK - publish accepted by 127.0.0.1:{} (app live, stream icin***) in ",
+        nginx.rtmp_port()
+    );
+    assert!(field(&line, "OUTPUT").starts_with(&expected), "{line}");
+    // Icinga parses the perfdata and writes it back without the quotes.
+    let perfdata = field(&line, "PERFDATA");
+    let item = |name: &str| {
+        perfdata
+            .split(' ')
+            .find(|i| i.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no perfdata item {name}: {line}"))
+            .to_string()
+    };
+    assert!(item("total").ends_with("s;5;8;0;10"), "{line}");
+    assert!(item("connect").ends_with("s;4;;0;10"), "{line}");
+    assert!(
+        nginx.error_log().contains("name='icinga-"),
+        "nginx saw no publish of icinga-{{random}}:\n{}",
+        nginx.error_log()
+    );
+
+    assert_eq!(field(&connect_line, "STATE"), "0", "{connect_line}");
+    let expected = format!(
+        "RTMP OK - connect accepted by 127.0.0.1:{} (app live) in ",
+        nginx.rtmp_port()
+    );
+    assert!(
+        field(&connect_line, "OUTPUT").starts_with(&expected),
+        "{connect_line}"
+    );
+    let perfdata = field(&connect_line, "PERFDATA");
+    assert!(
+        perfdata
+            .split(' ')
+            .any(|i| i.starts_with("total=") && i.ends_with("s;6;;0;9")),
+        "the rtmp_warning and rtmp_timeout of rtmp-connect: {connect_line}"
+    );
+}
