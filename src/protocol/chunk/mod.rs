@@ -4,7 +4,7 @@
 mod decoder;
 mod encoder;
 
-pub use decoder::{ChunkDecoder, ChunkError};
+pub use decoder::{ChunkDecoder, ChunkError, MAX_CHUNK_STREAMS};
 pub use encoder::{ChunkEncoder, EncodeError};
 
 #[cfg(test)]

@@ -1476,3 +1476,37 @@ fn an_abort_drops_a_skipped_message_and_set_chunk_size_is_never_skipped() {
     );
     assert!(dec.is_idle());
 }
+
+#[test]
+fn a_peer_opening_more_than_the_maximum_of_chunk_streams_is_refused() {
+    // Zero-length fmt 0 messages, each on a new chunk stream (3-byte basic headers).
+    let mut bytes = Vec::new();
+    for i in 0..=MAX_CHUNK_STREAMS as u32 {
+        bytes.extend_from_slice(&[0x01, (i & 0xff) as u8, (i >> 8) as u8]);
+        bytes.extend_from_slice(&[0, 0, 0, 0, 0, 0, 20, 0, 0, 0, 0]);
+    }
+    let mut dec = ChunkDecoder::new(Limits::default());
+    let mut input = bytes.as_slice();
+    let mut messages = 0;
+    let err = loop {
+        match dec.feed(input) {
+            Ok((used, msg)) => {
+                messages += usize::from(msg.is_some());
+                input = &input[used..];
+                assert!(
+                    !input.is_empty(),
+                    "the table must fill up before the input ends"
+                );
+            }
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(messages, MAX_CHUNK_STREAMS);
+    assert_eq!(
+        err,
+        ChunkError::TooManyChunkStreams {
+            max: MAX_CHUNK_STREAMS
+        }
+    );
+    assert_eq!(err.to_string(), "peer opened more than 256 chunk streams");
+}
