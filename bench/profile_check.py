@@ -90,6 +90,8 @@ def component(path: str, func: str, obj: str) -> str:
                  "libio": "glibc stdio (the same /proc/self/maps read)", "string": "glibc memcpy/memset/strcmp",
                  "nptl": "glibc pthread"}
         return names.get(area, f"glibc {area}")
+    if obj and os.path.basename(obj) == "rtmp-probe":
+        return "rtmp-probe binary, code without line information"
     if obj:
         return os.path.basename(obj)
     return "other"

@@ -362,7 +362,7 @@ def run(probe: str, port: int, sessions: int) -> dict:
         rows = compare(reports, pcap, port)
     table, raw, all_ok = summarize(rows)
     tshark = next((l.strip() for l in subprocess.run(["tshark", "--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                                       text=True).stdout.splitlines() if l.startswith("TShark")), "tshark")
+                                                       text=True).stdout.splitlines() if l.startswith("TShark")), "tshark").rstrip(".")
     block = "\n\n".join([
         f"{len(rows)} sessions of `rtmp-probe --format json rtmp://127.0.0.1:PORT/live/wire-{{random}}`, "
         f"one after the other, captured with `tshark -i lo -f \"tcp port PORT\" -F pcap` ({tshark}; "
