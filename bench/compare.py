@@ -179,18 +179,7 @@ def main() -> None:
         b.die(f"{failures} runs failed (see above); their numbers are left out")
 
 
-# --- TODO(issue 6 item 3): many targets ------------------------------------------------------------
-# Waiting for the many-targets mode (being built by the lead). When it lands:
-#   - start nginx with room for the connections: b.Nginx(nginx, worker_connections=4096), and
-#     raise RLIMIT_NOFILE for the probe (resource.setrlimit in a preexec, or `prlimit`);
-#   - for n in (10, 100, 1000): one rtmp-probe process checking n targets
-#     rtmp://127.0.0.1:PORT/live/many-{random} at once, measured like the rest (wall and user+sys
-#     CPU with b.measure, peak RSS with b.measure(..., rss_only=True)), interleaved, >= 10 runs each;
-#   - report total wall, checks per second (n / wall), peak RSS, and the growth from 10 to 100 to
-#     1000 (ratios per 10x); targets: 1000 in under 2 s on 2 cores, RSS under 64 MiB, linear growth;
-#   - write a "many" block of docs/BENCHMARKS.md (section 3 there holds the TODO).
-def many_targets(*_args) -> None:
-    raise NotImplementedError("issue 6 item 3: the many-targets mode does not exist yet")
+# Many targets (issue 6 item 3) are measured by bench/many.py.
 
 
 def report(names, results, rss):
