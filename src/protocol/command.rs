@@ -412,25 +412,7 @@ impl ConnectProperties {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::amf0::tests::{check_payload, hex};
-
-    fn s(text: &str) -> Value {
-        Value::String(text.to_owned())
-    }
-
-    fn n(x: f64) -> Value {
-        Value::Number(x)
-    }
-
-    fn props(list: &[(&str, Value)]) -> Vec<Property> {
-        list.iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect()
-    }
-
-    fn obj(list: &[(&str, Value)]) -> Value {
-        Value::Object(props(list))
-    }
+    use crate::protocol::amf0::tests::{check_payload, hex, n, obj, props, s};
 
     fn decode(payload: &[u8]) -> Command {
         Command::decode(payload, false, &Limits::default()).unwrap()

@@ -15,21 +15,21 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-fn s(text: &str) -> Value {
+pub(crate) fn s(text: &str) -> Value {
     Value::String(text.to_owned())
 }
 
-fn n(x: f64) -> Value {
+pub(crate) fn n(x: f64) -> Value {
     Value::Number(x)
 }
 
-fn props(list: &[(&str, Value)]) -> Vec<Property> {
+pub(crate) fn props(list: &[(&str, Value)]) -> Vec<Property> {
     list.iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
         .collect()
 }
 
-fn obj(list: &[(&str, Value)]) -> Value {
+pub(crate) fn obj(list: &[(&str, Value)]) -> Value {
     Value::Object(props(list))
 }
 
