@@ -58,13 +58,9 @@ lap "packaging/build.sh (assets, release build, cargo deb, cargo generate-rpm)"
 
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/rtmp-probe-ci-ecosystem.XXXXXX")
 chmod 755 "$workdir"
-nginx_pid=''
 # shellcheck disable=SC2317 # (runs from the EXIT trap)
 cleanup() {
-  if [ -n "$nginx_pid" ]; then
-    kill -QUIT "$nginx_pid" 2>/dev/null || true
-    wait "$nginx_pid" 2>/dev/null || true
-  fi
+  stop_private_nginx
   rm -rf "$workdir"
 }
 trap cleanup EXIT
@@ -104,44 +100,8 @@ dpkg-query -W -f '${Conffiles}\n' rtmp-probe | grep -q '/etc/nagios-plugins/conf
   fail "/etc/nagios-plugins/config/rtmp.cfg is not a conffile"
 
 # A private nginx-rtmp on a free loopback port, in the work directory.
-accepts() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-nginx=$(nginx_path)
-port=''
-for _ in 1 2 3 4 5; do
-  candidate=$((20000 + RANDOM % 12000))
-  accepts "$candidate" && continue
-  cat >"$workdir/nginx.conf" <<CONF
-load_module $RTMP_MODULE;
-daemon off;
-master_process off;
-worker_processes 1;
-pid "$workdir/nginx.pid";
-error_log "$workdir/error.log" info;
-events { worker_connections 64; }
-rtmp {
-    server {
-        listen 127.0.0.1:$candidate;
-        application live { live on; }
-    }
-}
-CONF
-  rm -f "$workdir/nginx.pid"
-  "$nginx" -p "$workdir" -c "$workdir/nginx.conf" -e "$workdir/error.log" </dev/null >"$workdir/nginx.out" 2>&1 &
-  nginx_pid=$!
-  for _ in $(seq 200); do
-    kill -0 "$nginx_pid" 2>/dev/null || break
-    if [ -s "$workdir/nginx.pid" ] && accepts "$candidate"; then
-      port=$candidate
-      break
-    fi
-    sleep 0.05
-  done
-  [ -n "$port" ] && break
-  kill -QUIT "$nginx_pid" 2>/dev/null || true
-  wait "$nginx_pid" 2>/dev/null || true
-  nginx_pid=''
-done
-[ -n "$port" ] || fail "could not start a private nginx-rtmp: $(cat "$workdir/error.log" "$workdir/nginx.out" 2>/dev/null)"
+start_private_nginx "$workdir"
+port=$NGINX_PORT
 say "private nginx-rtmp on 127.0.0.1:$port"
 
 # Runs the installed check as Nagios would ($1: a user to run as, or empty) and checks OK.

@@ -130,3 +130,89 @@ ensure_ecosystem_tools() {
     [ -e "${entry%%=*}" ] || die "apt-get finished but ${entry%%=*} is still missing"
   done
 }
+
+# Succeeds when something accepts TCP connections on 127.0.0.1:$1.
+port_accepts() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Starts a private nginx-rtmp (one application, `live`, that accepts any stream) with its config,
+# pid file and logs in directory $1, on a free loopback port below Linux's ephemeral range
+# (32768-60999). Sets NGINX_PORT and NGINX_PID; stop it with stop_private_nginx. Retries on
+# another port when nginx loses its port to another process. The error log (at info: it shows each
+# connect and publish) is $1/error.log.
+start_private_nginx() {
+  local dir=$1 nginx candidate _
+  nginx=$(nginx_path) || die "nginx is not installed"
+  NGINX_PORT='' NGINX_PID=''
+  for _ in 1 2 3 4 5; do
+    candidate=$((20000 + RANDOM % 12000))
+    port_accepts "$candidate" && continue
+    cat >"$dir/nginx.conf" <<CONF
+# A private nginx-rtmp started by rtmp-probe's scripts.
+load_module $RTMP_MODULE;
+daemon off;
+master_process off;
+worker_processes 1;
+pid "$dir/nginx.pid";
+error_log "$dir/error.log" info;
+
+events {
+    worker_connections 256;
+}
+
+rtmp {
+    access_log "$dir/rtmp-access.log";
+    server {
+        listen 127.0.0.1:$candidate;
+        application live {
+            live on;
+            allow publish all;
+            allow play all;
+        }
+    }
+}
+CONF
+    : >"$dir/error.log"
+    rm -f "$dir/nginx.pid"
+    "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" </dev/null >"$dir/nginx.out" 2>&1 &
+    NGINX_PID=$!
+    for _ in $(seq 200); do
+      kill -0 "$NGINX_PID" 2>/dev/null || break
+      # The pid file appears once nginx has bound its port, so a port taken by another process
+      # cannot pass for ours.
+      if [ -s "$dir/nginx.pid" ] && port_accepts "$candidate"; then
+        # shellcheck disable=SC2034 # (read by the callers)
+        NGINX_PORT=$candidate
+        return 0
+      fi
+      sleep 0.05
+    done
+    if kill -0 "$NGINX_PID" 2>/dev/null; then
+      stop_private_nginx
+      die "nginx did not accept connections on 127.0.0.1:$candidate within 10 s: $(cat "$dir/error.log")"
+    fi
+    wait "$NGINX_PID" 2>/dev/null || true
+    NGINX_PID=''
+    grep -q 'Address already in use' "$dir/error.log" "$dir/nginx.out" ||
+      die "nginx exited at start: $(cat "$dir/error.log" "$dir/nginx.out")"
+    say "port $candidate was taken; trying another"
+  done
+  die "could not start nginx on a free port in 5 attempts"
+}
+
+# Stops the nginx of start_private_nginx: SIGQUIT, up to 2 s, then SIGKILL; reaps it.
+stop_private_nginx() {
+  [ -n "${NGINX_PID:-}" ] || return 0
+  if kill -0 "$NGINX_PID" 2>/dev/null; then
+    kill -QUIT "$NGINX_PID" 2>/dev/null || true
+    local _
+    for _ in $(seq 40); do
+      kill -0 "$NGINX_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill -KILL "$NGINX_PID" 2>/dev/null || true
+  fi
+  wait "$NGINX_PID" 2>/dev/null || true
+  NGINX_PID=''
+}

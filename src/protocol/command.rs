@@ -412,7 +412,7 @@ impl ConnectProperties {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::amf0::tests::{check_payload, hex, n, obj, props, s};
+    use crate::protocol::amf0::tests::{check_payload, ffmpeg_metadata, hex, n, obj, props, s};
 
     fn decode(payload: &[u8]) -> Command {
         Command::decode(payload, false, &Limits::default()).unwrap()
@@ -937,21 +937,7 @@ mod tests {
     #[test]
     fn set_data_frame_matches_ffmpeg() {
         let bytes = include_bytes!("../../tests/fixtures/amf0-ffmpeg-setdataframe.bin");
-        let metadata = props(&[
-            ("duration", n(1.0)),
-            ("width", n(320.0)),
-            ("height", n(240.0)),
-            ("videodatarate", n(0.0)),
-            ("framerate", n(30.0)),
-            ("videocodecid", n(7.0)),
-            ("audiodatarate", n(125.0)),
-            ("audiosamplerate", n(44100.0)),
-            ("audiosamplesize", n(16.0)),
-            ("stereo", Value::Boolean(true)),
-            ("audiocodecid", n(10.0)),
-            ("encoder", s("Lavf59.27.100")),
-            ("filesize", n(0.0)),
-        ]);
+        let metadata = ffmpeg_metadata();
         let values = data_set_frame(metadata);
         let mut out = Vec::new();
         amf0::encode_all(&values, &mut out);

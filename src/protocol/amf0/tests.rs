@@ -15,6 +15,25 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// The onMetaData properties ffmpeg sent in the nginx capture's @setDataFrame, in order.
+pub(crate) fn ffmpeg_metadata() -> Vec<Property> {
+    props(&[
+        ("duration", n(1.0)),
+        ("width", n(320.0)),
+        ("height", n(240.0)),
+        ("videodatarate", n(0.0)),
+        ("framerate", n(30.0)),
+        ("videocodecid", n(7.0)),
+        ("audiodatarate", n(125.0)),
+        ("audiosamplerate", n(44100.0)),
+        ("audiosamplesize", n(16.0)),
+        ("stereo", Value::Boolean(true)),
+        ("audiocodecid", n(10.0)),
+        ("encoder", s("Lavf59.27.100")),
+        ("filesize", n(0.0)),
+    ])
+}
+
 pub(crate) fn s(text: &str) -> Value {
     Value::String(text.to_owned())
 }
@@ -753,21 +772,7 @@ fn ffmpeg_set_data_frame_payload() {
             s("onMetaData"),
             Value::EcmaArray {
                 count: 13,
-                properties: props(&[
-                    ("duration", n(1.0)),
-                    ("width", n(320.0)),
-                    ("height", n(240.0)),
-                    ("videodatarate", n(0.0)),
-                    ("framerate", n(30.0)),
-                    ("videocodecid", n(7.0)),
-                    ("audiodatarate", n(125.0)),
-                    ("audiosamplerate", n(44100.0)),
-                    ("audiosamplesize", n(16.0)),
-                    ("stereo", Value::Boolean(true)),
-                    ("audiocodecid", n(10.0)),
-                    ("encoder", s("Lavf59.27.100")),
-                    ("filesize", n(0.0)),
-                ]),
+                properties: ffmpeg_metadata(),
             },
         ],
     );
