@@ -278,9 +278,7 @@ impl Cli {
             let mut redactor = Redactor::new(self.show_secrets);
             target.add_secrets(&mut redactor);
             if let Some(s) = &stream {
-                let mut expanded = target.clone();
-                expanded.stream = Some(s.clone());
-                expanded.add_secrets(&mut redactor);
+                crate::target::add_stream_secrets(s, &mut redactor);
             }
             let session = self.session_config(&target, stream, redactor);
             probes.push(Probe { target, session });

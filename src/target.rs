@@ -154,13 +154,7 @@ impl Target {
     /// query), every query value of the stream and of the app, and the password.
     pub fn add_secrets(&self, redactor: &mut Redactor) {
         if let Some(stream) = &self.stream {
-            redactor.add(stream);
-            if let Some(base) = self.stream_base() {
-                redactor.add(base);
-            }
-            for v in query_values(stream) {
-                redactor.add(v);
-            }
+            add_stream_secrets(stream, redactor);
         }
         for v in query_values(&self.app) {
             redactor.add(v);
@@ -257,8 +251,21 @@ fn redact_query(s: &str, redactor: &Redactor) -> String {
     }
 }
 
-/// Masks a stream name (the name part keeps a few characters, query values are hidden).
-fn redact_name(s: &str, redactor: &Redactor) -> String {
+/// Registers the secrets of a stream name: the whole name, the name without its query, and each
+/// query value. Also for names that are not the URL's own (placeholders expanded).
+pub fn add_stream_secrets(stream: &str, redactor: &mut Redactor) {
+    redactor.add(stream);
+    if let Some((base, _)) = stream.split_once('?') {
+        redactor.add(base);
+    }
+    for v in query_values(stream) {
+        redactor.add(v);
+    }
+}
+
+/// A stream name for display: the name keeps a few characters, query values are hidden (nothing
+/// changes when the redactor reveals secrets).
+pub fn redact_name(s: &str, redactor: &Redactor) -> String {
     if redactor.reveals() {
         return s.to_string();
     }

@@ -6,16 +6,7 @@ use crate::support::rtmp::Publisher;
 use crate::support::{closed_port, probe, report};
 use std::time::Duration;
 
-const ALL_STEPS: [&str; 8] = [
-    "dns",
-    "tcp_connect",
-    "handshake",
-    "connect",
-    "create_stream",
-    "publish",
-    "verify",
-    "unpublish",
-];
+use crate::support::report::PUBLISH_STEPS;
 
 #[test]
 fn a_publish_to_nginx_is_ok_with_every_step_timed_in_the_nagios_line() {
@@ -34,7 +25,7 @@ fn a_publish_to_nginx_is_ok_with_every_step_timed_in_the_nagios_line() {
         "no long output without -v: {out}"
     );
     let (_, perf) = line.split_once(" | ").expect("perfdata after ' | '");
-    for step in ALL_STEPS.iter().chain(["total"].iter()) {
+    for step in PUBLISH_STEPS.iter().chain(["total"].iter()) {
         let item = perf
             .split(' ')
             .find(|i| i.starts_with(&format!("'{step}'=")))
@@ -59,7 +50,7 @@ fn the_json_report_of_a_publish_validates_and_says_what_nginx_said() {
     assert_eq!(r["status"], "OK");
     assert_eq!(r["exit_code"], 0);
     assert_eq!(r["mode"], "publish");
-    assert_eq!(report::step_names(&r), ALL_STEPS);
+    assert_eq!(report::step_names(&r), PUBLISH_STEPS);
     for s in r["steps"].as_array().unwrap() {
         assert_eq!(s["ok"], true, "{s}");
     }
@@ -107,7 +98,7 @@ fn the_text_format_lists_every_step() {
     let out = probe::run(&["--format", "text", &nginx.url("live", "t-{random}")]);
     assert_eq!(out.code, 0, "{out}");
     assert!(out.stdout.starts_with("RTMP OK: publish accepted"), "{out}");
-    for step in ALL_STEPS {
+    for step in PUBLISH_STEPS {
         assert!(
             out.stdout.contains(&format!("step {step:<14}")),
             "{step} missing: {out}"

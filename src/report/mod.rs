@@ -240,10 +240,7 @@ impl Report {
 
 /// The stream name as published (placeholders expanded), masked.
 fn redact_stream(stream: &str, probe: &Probe) -> String {
-    let mut t = probe.target.clone();
-    t.stream = Some(stream.to_string());
-    t.redacted_stream(&probe.session.redactor)
-        .unwrap_or_default()
+    crate::target::redact_name(stream, &probe.session.redactor)
 }
 
 fn limit_name(l: LimitType) -> String {

@@ -85,12 +85,7 @@ impl Transport {
 
     /// Writes raw bytes (handshake) in one write.
     pub async fn write_raw(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), Fault> {
-        before(deadline)?;
-        wire::dump("send", bytes, &self.redactor);
-        timeout_at(deadline, self.stream.write_all(bytes))
-            .await
-            .map_err(|_| Fault::Timeout)?
-            .map_err(Fault::from_io)
+        write_by(&mut self.stream, bytes, deadline, &self.redactor).await
     }
 
     /// Reads whatever the peer sends next into the buffer (for the handshake) and returns the
@@ -155,12 +150,7 @@ impl Transport {
         if self.out.is_empty() {
             return Ok(());
         }
-        before(deadline)?;
-        wire::dump("send", &self.out, &self.redactor);
-        let result = timeout_at(deadline, self.stream.write_all(&self.out))
-            .await
-            .map_err(|_| Fault::Timeout)?
-            .map_err(Fault::from_io);
+        let result = write_by(&mut self.stream, &self.out, deadline, &self.redactor).await;
         self.out.clear();
         result
     }
@@ -262,6 +252,22 @@ pub fn keeps(type_id: u8) -> bool {
             | t::COMMAND_AMF3
             | t::COMMAND_AMF0
     )
+}
+
+/// Writes all of `bytes`, unless the deadline has passed or passes first. The one place our bytes
+/// go out: the handshake's and the encoded messages'.
+async fn write_by(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    deadline: Instant,
+    redactor: &Redactor,
+) -> Result<(), Fault> {
+    before(deadline)?;
+    wire::dump("send", bytes, redactor);
+    timeout_at(deadline, stream.write_all(bytes))
+        .await
+        .map_err(|_| Fault::Timeout)?
+        .map_err(Fault::from_io)
 }
 
 /// Linux delays ACKs by up to 40 ms unless told otherwise, and re-enables the delay after a while,

@@ -23,6 +23,18 @@ pub fn parse_valid(stdout: &str) -> Value {
     instance
 }
 
+/// The steps of a whole publish session, in the order a report lists them.
+pub const PUBLISH_STEPS: [&str; 8] = [
+    "dns",
+    "tcp_connect",
+    "handshake",
+    "connect",
+    "create_stream",
+    "publish",
+    "verify",
+    "unpublish",
+];
+
 /// The names of the steps in a report, in order.
 pub fn step_names(report: &Value) -> Vec<String> {
     report["steps"]
