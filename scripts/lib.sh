@@ -111,6 +111,7 @@ ECOSYSTEM_TOOLS=(
   /usr/share/bash-completion/bash_completion=bash-completion
   /usr/bin/man=man-db
   /usr/bin/rpm=rpm
+  /usr/bin/readelf=binutils
 )
 
 # Installs the packages of ECOSYSTEM_TOOLS whose program is missing (apt-get, as root or through
@@ -122,7 +123,7 @@ ensure_ecosystem_tools() {
     [ -e "${entry%%=*}" ] || missing+=("${entry#*=}")
   done
   if [ "${#missing[@]}" = 0 ]; then
-    say "the ecosystem tools are installed (nagios4, icinga2, nrpe, check_nrpe, zsh, fish, bash-completion, man, rpm)"
+    say "the ecosystem tools are installed (nagios4, icinga2, nrpe, check_nrpe, zsh, fish, bash-completion, man, rpm, readelf)"
     return 0
   fi
   apt_install "${missing[@]}"
