@@ -46,14 +46,29 @@ RTMPDUMP = ["rtmpdump", "--live", "--timeout", "10", "-o", "/dev/null", "-r"]
 RTMPDUMP_MARKER = b" kB / "
 
 
-def commands(probe: str, port: int, feed_url: str) -> dict[str, dict]:
+def shown(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(b.ROOT))
+    except ValueError:
+        return path
+
+
+def commands(probe: str, dynamic: str | None, port: int, feed_url: str) -> dict[str, dict]:
     base = f"rtmp://127.0.0.1:{port}/live"
-    return {
+    out = {
         "rtmp-probe": {
-            "what": "rtmp-probe, publish check (default nagios output)",
+            "what": "rtmp-probe as shipped (scripts/build-release.sh: statically linked), publish check (default nagios output)",
             "argv": lambda i: [probe, f"{base}/bench-{{random}}"],
-            "shown": f"target/release/rtmp-probe rtmp://127.0.0.1:PORT/live/bench-{{random}}",
+            "shown": f"{shown(probe)} rtmp://127.0.0.1:PORT/live/bench-{{random}}",
         },
+    }
+    if dynamic:
+        out["rtmp-probe dynamic"] = {
+            "what": "the same check by a plain `cargo build --release` binary (dynamically linked), for comparison",
+            "argv": lambda i: [dynamic, f"{base}/bdyn-{{random}}"],
+            "shown": f"{shown(dynamic)} rtmp://127.0.0.1:PORT/live/bdyn-{{random}}",
+        }
+    return out | {
         "ffmpeg": {
             "what": "ffmpeg, one H.264 frame published",
             "argv": lambda i: [*FFMPEG, f"{base}/ffmpeg-{i}-{secrets.token_hex(4)}"],
@@ -78,7 +93,7 @@ def commands(probe: str, port: int, feed_url: str) -> dict[str, dict]:
         "probe --version": {
             "what": "rtmp-probe --version (start-up and exit, no network)",
             "argv": lambda i: [probe, "--version"],
-            "shown": "target/release/rtmp-probe --version",
+            "shown": f"{shown(probe)} --version",
         },
         "/bin/true": {
             "what": "/bin/true: the cost of starting any process here",
@@ -91,7 +106,7 @@ def commands(probe: str, port: int, feed_url: str) -> dict[str, dict]:
 def ok(name: str, run: b.Run) -> bool:
     if "until" in COMMANDS[name]:
         return run.extra.get("marker_ms") is not None and not run.extra.get("killed")
-    if name == "rtmp-probe":
+    if name.startswith("rtmp-probe"):
         return run.status == 0 and run.stdout.startswith("RTMP OK")
     return run.status == 0
 
@@ -110,7 +125,9 @@ def one(name: str, i: int, rss_only: bool) -> b.Run:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=30, help="interleaved rounds (each runs every command twice)")
-    ap.add_argument("--probe", help="the rtmp-probe binary (default: cargo build --release, then target/release/rtmp-probe)")
+    ap.add_argument("--probe", help="the rtmp-probe binary (default: the shipped build, scripts/build-release.sh)")
+    ap.add_argument("--dynamic", help="a dynamically linked rtmp-probe to compare (default: cargo build --release)")
+    ap.add_argument("--no-dynamic", action="store_true", help="leave the dynamically linked build out")
     ap.add_argument("--only", action="append", help="run only these commands (repeatable)")
     ap.add_argument("--gap", type=float, default=0.05, help="pause between two runs, seconds (lets nginx finish its teardown)")
     ap.add_argument("--wire-sessions", type=int, default=20, help="sessions captured for the wire comparison (0: skip)")
@@ -118,7 +135,8 @@ def main() -> None:
     args = ap.parse_args()
     b.require("ffmpeg", "rtmpdump", "tshark", "/usr/bin/time")
 
-    probe = args.probe or b.build_release()
+    probe = args.probe or b.build_shipped()
+    dynamic = None if args.no_dynamic else (args.dynamic or b.build_release())
     nginx = b.ensure_nginx_rtmp()
     facts = b.machine_facts(probe)
     load_before = b.loadavg()
@@ -128,7 +146,7 @@ def main() -> None:
 
     with b.Nginx(nginx) as ng:
         feed_url = f"rtmp://127.0.0.1:{ng.port}/live/feed"
-        COMMANDS.update(commands(probe, ng.port, feed_url))
+        COMMANDS.update(commands(probe, dynamic, ng.port, feed_url))
         names = [n for n in COMMANDS if not args.only or n in args.only]
         b.say(f"nginx-rtmp on 127.0.0.1:{ng.port}; {args.rounds} rounds of {', '.join(names)}")
         with b.Feed(feed_url):
@@ -146,7 +164,7 @@ def main() -> None:
                     if not good:
                         b.say(f"round {i}: {name} failed (exit {run.status}): {run.stdout.strip()} {run.stderr.strip()[-400:]}")
                     (rss if rss_only else results).setdefault(name, []).append(run if good else None)
-                    steps = b.perfdata(run.stdout) if name == "rtmp-probe" else {}
+                    steps = b.perfdata(run.stdout) if name.startswith("rtmp-probe") else {}
                     floor = f"{sum(steps.get(s, 0.0) for s in b.STEPS):.3f}" if steps else ""
                     total = f"{steps['total']:.3f}" if "total" in steps else ""
                     raw_rows.append(
@@ -197,7 +215,7 @@ def report(names, results, rss):
             "sys": b.summarize([r.sys_ms for r in good]),
             "rss": b.summarize([r.rss_kib / 1024 for r in good_rss]),
         }
-        if name == "rtmp-probe":
+        if name.startswith("rtmp-probe"):
             floors, totals = [], []
             for r in good:
                 steps = b.perfdata(r.stdout)
@@ -214,7 +232,7 @@ def report(names, results, rss):
             s["wall"].fmt(digits), s["cpu"].fmt(2), s["rss"].fmt(2),
         ])
     probe_runs = results.get("rtmp-probe", [])
-    for other in ("/bin/true", "probe --version"):
+    for other in ("/bin/true", "probe --version", "rtmp-probe dynamic"):
         if other in results and probe_runs:
             diffs = [a.wall_ms - o.wall_ms for a, o in zip(probe_runs, results[other]) if a is not None and o is not None]
             summary.setdefault("paired", {})[other] = b.summarize(diffs)
@@ -274,7 +292,8 @@ def targets_text(summary):
 
 def issue3_table(summary):
     rows = []
-    for name, label in (("rtmp-probe", "rtmp-probe (publish check)"), ("ffmpeg", "ffmpeg, one frame"),
+    for name, label in (("rtmp-probe", "rtmp-probe (publish check)"), ("rtmp-probe dynamic", "rtmp-probe, dynamically linked build"),
+                        ("ffmpeg", "ffmpeg, one frame"),
                         ("ffmpeg-nodelay", "ffmpeg, one frame, -tcp_nodelay 1"), ("rtmpdump", "rtmpdump, until first media")):
         if name in summary:
             s = summary[name]
@@ -303,7 +322,7 @@ def compare_block(facts, load_before, load_after, args, rows, summary, raw_rows,
         parts.append(f"rtmpdump printed its first progress line (first media bytes) after "
                      f"{summary['rtmpdump']['marker'].fmt(1)} ms; the rest of its wall time is its SIGINT teardown.")
     ratios = []
-    for other in ("ffmpeg", "ffmpeg-nodelay", "rtmpdump"):
+    for other in ("ffmpeg", "ffmpeg-nodelay", "rtmpdump", "rtmp-probe dynamic"):
         rw, rr, rc = (ratio(summary, other, "rtmp-probe", k) for k in ("wall", "rss", "cpu"))
         if rw is not None:
             ratios.append([f"`{other}` / `rtmp-probe`", fmt_ratio(rw), fmt_ratio(rc), fmt_ratio(rr)])
@@ -318,6 +337,8 @@ def compare_block(facts, load_before, load_after, args, rows, summary, raw_rows,
             prow.append(["rtmp-probe wall − `/bin/true` wall (same round): the check without the cost of starting a process here", paired["/bin/true"].fmt(2)])
         if "probe --version" in paired:
             prow.append(["rtmp-probe wall − `rtmp-probe --version` wall (same round): the session, the runtime and the report", paired["probe --version"].fmt(2)])
+        if "rtmp-probe dynamic" in paired:
+            prow.append(["rtmp-probe wall − `rtmp-probe dynamic` wall (same round): what static linking saves (negative: the static build is faster)", paired["rtmp-probe dynamic"].fmt(2)])
         parts.append("Paired differences (per round, so that the machine's drift cancels), ms, median (min–max):\n\n"
                      + b.table(["difference", "ms"], prow))
     parts.append("Targets:\n\n" + targets_text(summary))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where one whole check spends its time (issue 6 item 4, the profile part).
 
-    bench/profile_check.py                 # builds target/profiling (release + debug symbols, not stripped)
+    bench/profile_check.py                 # builds the shipped binary with debug symbols into target/profiling
     bench/profile_check.py --no-build --perf-runs 300
 
 1. callgrind (valgrind) counts the instructions of whole processes, deterministically: /bin/true
@@ -38,11 +38,19 @@ import benchlib as b  # noqa: E402
 LINE = re.compile(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*?):(.*?)(?:\s+\[(.*)\])?\s*$")
 
 
+PROFILING = b.ROOT / "target" / "profiling"
+
+
 def build() -> str:
-    return b.build_release(
-        {"CARGO_PROFILE_RELEASE_DEBUG": "true", "CARGO_PROFILE_RELEASE_STRIP": "false"},
-        str(b.ROOT / "target" / "profiling"),
-    )
+    """The shipped build (scripts/build-release.sh: static on Linux with glibc), with debug symbols
+    and not stripped, in its own target directory."""
+    return b.build_shipped({"CARGO_TARGET_DIR": str(PROFILING), "CARGO_PROFILE_RELEASE_DEBUG": "true",
+                            "CARGO_PROFILE_RELEASE_STRIP": "false"})
+
+
+def host_triple() -> str:
+    out = subprocess.run(["rustc", "-vV"], stdout=subprocess.PIPE, text=True, check=True).stdout
+    return next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("host: "))
 
 
 def callgrind(argv: list[str], out: Path) -> int:
@@ -91,10 +99,28 @@ def component(path: str, func: str, obj: str) -> str:
                  "nptl": "glibc pthread"}
         return names.get(area, f"glibc {area}")
     if obj and os.path.basename(obj) == "rtmp-probe":
+        if "::" not in func:
+            return static_glibc(func)
         return "rtmp-probe binary, code without line information"
     if obj:
         return os.path.basename(obj)
     return "other"
+
+
+def static_glibc(func: str) -> str:
+    """glibc linked into the static binary has no line information: group it by function name."""
+    name = func.lstrip("_")
+    if re.match(r"(int_)?(malloc|free|calloc|realloc)|(unlink|tcache|sysmalloc|malloc_)", name):
+        return "glibc malloc/free"
+    if re.match(r"(vfscanf|IO_vfscanf|isoc99_sscanf|strtoul|strtol|sscanf|____strtoul)", name) or "strtoul" in name:
+        return "glibc sscanf + strtoul: std's main-thread stack guard parses /proc/self/maps"
+    if re.match(r"(mem|str|wmem)", name):
+        return "glibc memcpy/memset/strcmp"
+    if re.match(r"(dl_|tunables|libc_start|libc_setup|libc_init|init_cpu|handle_(amd|intel)|cpu_features|get_(common|extended)|update_active|init_cacheinfo|dl_relocate)", name):
+        return "glibc start-up in the static binary: self-relocation, tunables, CPU features"
+    if re.match(r"(IO_|io_|fopen|fclose|fgets|getdelim|underflow)", name) or "_IO_" in func:
+        return "glibc stdio (the same /proc/self/maps read)"
+    return "glibc, other (linked in statically)"
 
 
 def by_component(out: Path) -> tuple[int, list[tuple[str, int]], list[tuple[int, str]]]:
@@ -189,7 +215,9 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     b.require("valgrind", "callgrind_annotate")
-    probe = str(b.ROOT / "target" / "profiling" / "release" / "rtmp-probe") if args.no_build else build()
+    probe = str(PROFILING / host_triple() / "release" / "rtmp-probe") if args.no_build else build()
+    dynamic = b.build_release() if not args.no_build else (
+        str(b.ROOT / "target" / "release" / "rtmp-probe") if (b.ROOT / "target" / "release" / "rtmp-probe").exists() else None)
     nginx = b.ensure_nginx_rtmp()
     parts = []
     with b.Nginx(nginx) as ng, tempfile.TemporaryDirectory() as d:
@@ -201,6 +229,8 @@ def main() -> None:
             ("rtmp-probe --handshake plain URL", [probe, "--handshake", "plain", url]),
             ("rtmp-probe URL (the publish check)", [probe, url]),
         ]
+        if dynamic:
+            runs.insert(0, ("the publish check by the dynamically linked build (plain cargo build --release)", [dynamic, url]))
         totals = []
         for i, (name, argv) in enumerate(runs):
             b.say(f"callgrind: {name}")
@@ -226,7 +256,7 @@ def main() -> None:
         if perf_available():
             b.say(f"perf stat and perf record over {args.perf_runs} checks")
             stats = []
-            for name, argv in (runs[0], runs[1], runs[4]):
+            for name, argv in (runs[-5], runs[-4], runs[-1]):
                 clock, faults = perf_stat(argv, args.perf_runs)
                 stats.append([f"`{name}`", f"{clock:.3f}", f"{faults:.0f}"])
             parts.append(
@@ -245,7 +275,8 @@ def main() -> None:
             parts.append("perf is not usable here (perf_event_paranoid or no perf): skipped.")
     facts = dict(b.machine_facts(probe))
     body = "\n\n".join([f"`bench/profile_check.py` on {facts['machine']}, {facts['date']}; "
-                        "binary: release profile plus debug symbols, not stripped (target/profiling)."] + parts)
+                        "binary: the shipped build (scripts/build-release.sh: statically linked) plus debug symbols, "
+                        "not stripped (target/profiling)."] + parts)
     print(body)
     if not args.no_write:
         b.replace_block("profile", body)

@@ -378,11 +378,11 @@ def run(probe: str, port: int, sessions: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sessions", type=int, default=20)
-    ap.add_argument("--probe", help="the rtmp-probe binary (default: cargo build --release)")
+    ap.add_argument("--probe", help="the rtmp-probe binary (default: the shipped build, scripts/build-release.sh)")
     ap.add_argument("--no-write", action="store_true", help="do not write docs/BENCHMARKS.md")
     args = ap.parse_args()
     b.require("tshark")
-    probe = args.probe or b.build_release()
+    probe = args.probe or b.build_shipped()
     nginx = b.ensure_nginx_rtmp()
     with b.Nginx(nginx) as ng:
         result = run(probe, ng.port, args.sessions)
