@@ -10,7 +10,7 @@ use crate::protocol::handshake::{ClientHandshake, HandshakeError, HandshakeProgr
 use crate::protocol::message::{Message, MessageError, UserControl};
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{timeout_at, Instant};
 
 /// Chunk stream ids we send on, as ffmpeg does: control on 2, NetConnection commands on 3,
@@ -87,8 +87,10 @@ impl<'a> Session<'a> {
         self.record(Step::Dns, started, addrs.is_ok());
         let addrs = addrs?;
 
+        // The first address's socket is made before the step's clock starts (socket_for).
+        let first = addrs.first().map(|&addr| transport::socket_for(addr));
         let (started, deadline) = self.begin();
-        let stream = self.tcp_connect(&addrs, deadline).await;
+        let stream = self.tcp_connect(&addrs, first, deadline).await;
         self.record(Step::TcpConnect, started, stream.is_ok());
         let stream = stream?;
         self.transport = Some(Transport::new(
@@ -245,12 +247,24 @@ impl<'a> Session<'a> {
     async fn tcp_connect(
         &mut self,
         addrs: &[SocketAddr],
+        mut first: Option<std::io::Result<TcpSocket>>,
         deadline: Instant,
     ) -> Result<TcpStream, Failure> {
         let mut last = None;
         for &addr in addrs {
             self.outcome.address = Some(addr);
-            match timeout_at(deadline, TcpStream::connect(addr)).await {
+            let socket = match first.take() {
+                Some(socket) => socket,
+                None => transport::socket_for(addr),
+            };
+            let socket = match socket {
+                Ok(socket) => socket,
+                Err(e) => {
+                    last = Some(e);
+                    continue;
+                }
+            };
+            match timeout_at(deadline, socket.connect(addr)).await {
                 Err(_) => {
                     let msg =
                         self.timeout_message(Step::TcpConnect, deadline, "the TCP connection");
@@ -262,9 +276,7 @@ impl<'a> Session<'a> {
                     });
                 }
                 Ok(Ok(stream)) => {
-                    if let Err(e) = transport::tune(&stream) {
-                        tracing::debug!("cannot tune the socket: {}", io_words(&e));
-                    }
+                    transport::tune(&stream);
                     return Ok(stream);
                 }
                 Ok(Err(e)) => last = Some(e),

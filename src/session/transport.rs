@@ -17,8 +17,9 @@ use crate::protocol::message::Message;
 use crate::protocol::Limits;
 use crate::redact::Redactor;
 use std::io;
+use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{timeout_at, Instant};
 
 /// Size of the read buffer: bytes are moved out of it into the decoder after every read, so this
@@ -284,9 +285,23 @@ fn rearm_quickack(stream: &TcpStream) {
     }
 }
 
-/// Sets TCP_NODELAY and the first quick ACK on a fresh connection.
-pub fn tune(stream: &TcpStream) -> io::Result<()> {
-    stream.set_nodelay(true)?;
+/// A socket for `addr`, with TCP_NODELAY set where the system allows it, ready to connect. The
+/// session makes the first one before the clock of `tcp_connect` starts, so that the step times the
+/// TCP handshake rather than the system calls that prepare it (bench/wire.py compares the step with
+/// the wire).
+pub fn socket_for(addr: SocketAddr) -> io::Result<TcpSocket> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    if let Err(e) = socket.set_nodelay(true) {
+        tracing::debug!("cannot set TCP_NODELAY: {}", super::fault::io_words(&e));
+    }
+    Ok(socket)
+}
+
+/// Asks for the first quick ACK on a fresh connection.
+pub fn tune(stream: &TcpStream) {
     rearm_quickack(stream);
-    Ok(())
 }
