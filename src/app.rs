@@ -157,8 +157,13 @@ fn usage_error(e: clap::Error) -> i32 {
     }
 }
 
-/// Logs go to stderr only, never into the plugin output.
+/// Logs go to stderr only, never into the plugin output. Without -v or --trace nothing is logged
+/// (the probe has no warnings to log: what goes wrong is in the report), so no subscriber is set
+/// up: that keeps its allocations and filter parsing out of every monitoring run.
 fn init_logging(plan: &Plan) {
+    if plan.verbosity == 0 && !plan.trace {
+        return;
+    }
     let level = match plan.verbosity {
         0 => "warn",
         1 => "info",
