@@ -180,6 +180,23 @@ fn connect_result_body() -> Vec<u8> {
 // time: the run ends within --timeout + 250 ms whatever the server does
 
 #[test]
+fn a_port_whose_syns_go_unanswered_times_out_at_tcp_connect() {
+    let (_listener, _fillers, port) = crate::support::unanswering_port();
+    let url = format!("rtmp://127.0.0.1:{port}/live/{STREAM}");
+    let (out, r) = run_json(&["-t", TIMEOUT, &url]);
+    let message = assert_critical(&out, &r, port, "tcp_connect", "timeout");
+    assert_on_time(&out, TIMEOUT_DURATION);
+    assert!(
+        out.elapsed >= TIMEOUT_DURATION,
+        "ended before its timeout: {out}"
+    );
+    assert_eq!(
+        message, "timed out after 1s (--timeout) waiting for the TCP connection",
+        "{out}"
+    );
+}
+
+#[test]
 fn a_server_that_accepts_and_stays_silent_times_out_in_the_handshake() {
     let served = serve(|c| {
         c.read_c0_c1()?;

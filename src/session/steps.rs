@@ -2,7 +2,7 @@
 
 use super::fault::{io_words, Fault};
 use super::outcome::{Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord};
-use super::transport::{self, Eof, Transport};
+use super::transport::{self, Connect, Eof, Transport};
 use super::{IpFamily, Mode, SessionConfig};
 use crate::protocol::chunk::{ChunkError, DEFAULT_CHUNK_SIZE};
 use crate::protocol::command::{Command, CommandError, StatusInfo};
@@ -247,48 +247,26 @@ impl<'a> Session<'a> {
     async fn tcp_connect(
         &mut self,
         addrs: &[SocketAddr],
-        mut first: Option<std::io::Result<TcpSocket>>,
+        first: Option<std::io::Result<TcpSocket>>,
         deadline: Instant,
     ) -> Result<TcpStream, Failure> {
-        let mut last = None;
-        for &addr in addrs {
-            self.outcome.address = Some(addr);
-            let socket = match first.take() {
-                Some(socket) => socket,
-                None => transport::socket_for(addr),
-            };
-            let socket = match socket {
-                Ok(socket) => socket,
-                Err(e) => {
-                    last = Some(e);
-                    continue;
-                }
-            };
-            match timeout_at(deadline, socket.connect(addr)).await {
-                Err(_) => {
-                    let msg =
-                        self.timeout_message(Step::TcpConnect, deadline, "the TCP connection");
-                    return Err(Failure {
-                        step: Step::TcpConnect,
-                        kind: FailureKind::Timeout,
-                        message: msg,
-                        status: None,
-                    });
-                }
-                Ok(Ok(stream)) => {
-                    transport::tune(&stream);
-                    return Ok(stream);
-                }
-                Ok(Err(e)) => last = Some(e),
-            }
-        }
-        let (kind, message) = match last {
-            Some(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => (
+        let address = &mut self.outcome.address;
+        let end = transport::connect_in_order(addrs, first, deadline, |addr| {
+            *address = Some(addr);
+        })
+        .await;
+        let (kind, message) = match end {
+            Connect::Connected(stream) => return Ok(stream),
+            Connect::TimedOut => (
+                FailureKind::Timeout,
+                self.timeout_message(Step::TcpConnect, deadline, "the TCP connection"),
+            ),
+            Connect::Failed(Some(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => (
                 FailureKind::ConnectionRefused,
                 "connection refused (nothing listens on that port)".to_string(),
             ),
-            Some(e) => (FailureKind::ConnectFailed, io_words(&e)),
-            None => (
+            Connect::Failed(Some(e)) => (FailureKind::ConnectFailed, io_words(&e)),
+            Connect::Failed(None) => (
                 FailureKind::ConnectFailed,
                 "no address to connect to".into(),
             ),

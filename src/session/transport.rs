@@ -301,7 +301,109 @@ pub fn socket_for(addr: SocketAddr) -> io::Result<TcpSocket> {
     Ok(socket)
 }
 
-/// Asks for the first quick ACK on a fresh connection.
-pub fn tune(stream: &TcpStream) {
-    rearm_quickack(stream);
+/// How connecting to a list of addresses ended.
+#[derive(Debug)]
+pub enum Connect {
+    /// An address accepted; TCP_QUICKACK is asked for on the new connection.
+    Connected(TcpStream),
+    /// The deadline passed during an attempt.
+    TimedOut,
+    /// Every address failed: the last error, or None when there was no address.
+    Failed(Option<io::Error>),
+}
+
+/// Connects to `addrs` in their order until one accepts, all within `deadline`. `first` is the
+/// first address's socket when the caller made it in advance (see `socket_for`); `tried` hears
+/// each address before its attempt.
+pub async fn connect_in_order(
+    addrs: &[SocketAddr],
+    mut first: Option<io::Result<TcpSocket>>,
+    deadline: Instant,
+    mut tried: impl FnMut(SocketAddr),
+) -> Connect {
+    let mut last = None;
+    for &addr in addrs {
+        tried(addr);
+        let socket = match first.take().unwrap_or_else(|| socket_for(addr)) {
+            Ok(socket) => socket,
+            Err(e) => {
+                last = Some(e);
+                continue;
+            }
+        };
+        match timeout_at(deadline, socket.connect(addr)).await {
+            Err(_) => return Connect::TimedOut,
+            Ok(Ok(stream)) => {
+                rearm_quickack(&stream);
+                return Connect::Connected(stream);
+            }
+            Ok(Err(e)) => last = Some(e),
+        }
+    }
+    Connect::Failed(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A loopback address that refuses connections: a port that was just bound and released,
+    /// checked to refuse (another process may take it in between: then try another).
+    fn refusing() -> SocketAddr {
+        for _ in 0..100 {
+            let addr = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("bind a loopback port");
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => return addr,
+                _ => continue,
+            }
+        }
+        panic!("no loopback port refused connections in 100 tries");
+    }
+
+    fn soon() -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
+
+    #[tokio::test]
+    async fn a_refusing_address_is_passed_over_for_the_next_one() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("listen");
+        let open = listener.local_addr().expect("listener address");
+        let closed = refusing();
+        let mut tried = Vec::new();
+        let end = connect_in_order(&[closed, open], Some(socket_for(closed)), soon(), |a| {
+            tried.push(a)
+        })
+        .await;
+        let Connect::Connected(stream) = end else {
+            panic!("expected a connection to {open}, got {end:?}");
+        };
+        assert_eq!(stream.peer_addr().expect("peer"), open);
+        assert_eq!(tried, [closed, open]);
+        assert!(stream.nodelay().expect("TCP_NODELAY"), "TCP_NODELAY is set");
+        let (_, client) = listener.accept().await.expect("accept");
+        assert_eq!(client, stream.local_addr().expect("local address"));
+    }
+
+    #[tokio::test]
+    async fn when_every_address_refuses_the_last_refusal_is_the_answer() {
+        let (a, b) = (refusing(), refusing());
+        let mut tried = Vec::new();
+        let end = connect_in_order(&[a, b], None, soon(), |x| tried.push(x)).await;
+        match end {
+            Connect::Failed(Some(e)) => assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(tried, [a, b]);
+    }
+
+    #[tokio::test]
+    async fn no_address_is_a_failure_without_an_error() {
+        let end = connect_in_order(&[], None, soon(), |_| panic!("nothing to try")).await;
+        assert!(matches!(end, Connect::Failed(None)), "{end:?}");
+    }
 }

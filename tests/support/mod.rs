@@ -44,3 +44,28 @@ pub fn closed_port() -> u16 {
     }
     panic!("found no loopback port that refuses connections in 100 attempts");
 }
+
+/// A loopback port that never answers a SYN, as behind a firewall that drops them: a listener
+/// whose accept queue (listen backlog 0) is full, which Linux answers by dropping further SYNs.
+/// Keep the returned listener and connections alive for as long as the port must stay silent.
+pub fn unanswering_port() -> (socket2::Socket, Vec<TcpStream>, u16) {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    listener
+        .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .expect("bind a loopback port");
+    listener.listen(0).expect("listen");
+    let addr = listener
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("the listener's address");
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            Ok(stream) => fillers.push(stream),
+            Err(_) => return (listener, fillers, addr.port()),
+        }
+    }
+    panic!("the accept queue of a listen(0) socket never filled");
+}
