@@ -478,20 +478,27 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def host_triple() -> str:
+    """The host's target triple, from rustc -vV."""
+    out = subprocess.run(["rustc", "-vV"], stdout=subprocess.PIPE, text=True, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("host: "):
+            return line.split(": ", 1)[1]
+    die("rustc -vV names no host")
+    raise AssertionError
+
+
 def build_shipped(extra_env: dict[str, str] | None = None) -> str:
     """The release binary as shipped (scripts/build-release.sh: statically linked on Linux with
-    glibc), built niced; returns its path. extra_env reaches cargo (CARGO_TARGET_DIR,
-    CARGO_PROFILE_RELEASE_*)."""
+    glibc), built niced; returns the path the script prints. extra_env reaches cargo
+    (CARGO_TARGET_DIR, CARGO_PROFILE_RELEASE_*)."""
     env = dict(os.environ)
     env.update(extra_env or {})
     say("scripts/build-release.sh" + (f" with {extra_env}" if extra_env else ""))
     out = subprocess.run(["nice", "-n", "19", str(ROOT / "scripts" / "build-release.sh")], cwd=ROOT, env=env,
                          stdout=subprocess.PIPE, text=True, check=True).stdout
-    lines = out.strip().splitlines()
-    probe = Path(lines[-1]) if lines else Path("")
-    if not probe.is_absolute():
-        probe = ROOT / probe
-    if not lines or not probe.exists():
+    probe = ROOT / out.strip()  # an absolute path stays as it is
+    if not out.strip() or not probe.exists():
         die(f"scripts/build-release.sh printed no binary path ({out!r})")
     return str(probe)
 

@@ -48,11 +48,6 @@ def build() -> str:
                             "CARGO_PROFILE_RELEASE_STRIP": "false"})
 
 
-def host_triple() -> str:
-    out = subprocess.run(["rustc", "-vV"], stdout=subprocess.PIPE, text=True, check=True).stdout
-    return next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("host: "))
-
-
 def callgrind(argv: list[str], out: Path) -> int:
     subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
@@ -112,11 +107,11 @@ def static_glibc(func: str) -> str:
     name = func.lstrip("_")
     if re.match(r"(int_)?(malloc|free|calloc|realloc)|(unlink|tcache|sysmalloc|malloc_)", name):
         return "glibc malloc/free"
-    if re.match(r"(vfscanf|IO_vfscanf|isoc99_sscanf|strtoul|strtol|sscanf|____strtoul)", name) or "strtoul" in name:
+    if re.match(r"(IO_)?vfscanf|isoc99_sscanf|sscanf|strto", name):
         return "glibc sscanf + strtoul: std's main-thread stack guard parses /proc/self/maps"
     if re.match(r"(mem|str|wmem)", name):
         return "glibc memcpy/memset/strcmp"
-    if re.match(r"(dl_|tunables|libc_start|libc_setup|libc_init|init_cpu|handle_(amd|intel)|cpu_features|get_(common|extended)|update_active|init_cacheinfo|dl_relocate)", name):
+    if re.match(r"(dl_|tunables|libc_start|libc_setup|libc_init|init_cpu|handle_(amd|intel)|cpu_features|get_(common|extended)|update_active|init_cacheinfo)", name):
         return "glibc start-up in the static binary: self-relocation, tunables, CPU features"
     if re.match(r"(IO_|io_|fopen|fclose|fgets|getdelim|underflow)", name) or "_IO_" in func:
         return "glibc stdio (the same /proc/self/maps read)"
@@ -215,9 +210,12 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     b.require("valgrind", "callgrind_annotate")
-    probe = str(PROFILING / host_triple() / "release" / "rtmp-probe") if args.no_build else build()
-    dynamic = b.build_release() if not args.no_build else (
-        str(b.ROOT / "target" / "release" / "rtmp-probe") if (b.ROOT / "target" / "release" / "rtmp-probe").exists() else None)
+    if args.no_build:
+        probe = str(PROFILING / b.host_triple() / "release" / "rtmp-probe")
+        plain = b.ROOT / "target" / "release" / "rtmp-probe"
+        dynamic = str(plain) if plain.exists() else None
+    else:
+        probe, dynamic = build(), b.build_release()
     nginx = b.ensure_nginx_rtmp()
     parts = []
     with b.Nginx(nginx) as ng, tempfile.TemporaryDirectory() as d:

@@ -55,20 +55,12 @@ def build(name: str) -> str:
     env = {f"CARGO_PROFILE_RELEASE_{k}": v for k, v in overrides.items()}
     env["CARGO_PROFILE_RELEASE_DEBUG"] = "false"
     env["RUSTFLAGS"] = rustflags
-    triple = host_triple() if rustflags else None
+    triple = b.host_triple() if rustflags else None
     return b.build_release(env, str(b.ROOT / "target" / "variants" / name), triple)
 
 
-def host_triple() -> str:
-    for line in subprocess.run(["rustc", "-vV"], stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines():
-        if line.startswith("host:"):
-            return line.split()[1]
-    b.die("rustc -vV names no host")
-    raise AssertionError
-
-
 def binary(name: str) -> str:
-    sub = host_triple() if VARIANTS[name][2] else ""
+    sub = b.host_triple() if VARIANTS[name][2] else ""
     return str(b.ROOT / "target" / "variants" / name / sub / "release" / "rtmp-probe")
 
 

@@ -27,7 +27,7 @@ cargo run --quiet --locked --example gen-assets -- "$assets" >/dev/null
 gzip -9 -n -f "$assets/rtmp-probe.1"
 
 bin=$(scripts/build-release.sh)
-host=$(rustc -vV | sed -n 's/^host: //p')
+host=$(host_triple)
 say "packaging $bin"
 
 say "building the Debian package (cargo deb)"

@@ -17,8 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-host=$(rustc -vV | sed -n 's/^host: //p')
-[ -n "$host" ] || die "rustc -vV printed no host triple"
+host=$(host_triple)
 case $host in
   *-linux-gnu*)
     # getrandom looks up glibc's getrandom() with dlsym, which finds nothing in a static binary,

@@ -218,7 +218,7 @@ rpm2archive - <"$rpm_path" | tar -xzf - -C "$root" || fail "could not unpack the
 grep -qx 'exec /usr/bin/rtmp-probe "$@"' "$root/usr/lib64/nagios/plugins/check_rtmp" ||
   fail "the RPM's check_rtmp does not exec /usr/bin/rtmp-probe"
 version_out=$("$root/usr/bin/rtmp-probe" --version)
-[ "$version_out" = "$("target/$(rustc -vV | sed -n 's/^host: //p')/release/rtmp-probe" --version)" ] || fail "the RPM's binary says $version_out"
+[ "$version_out" = "$("target/$(host_triple)/release/rtmp-probe" --version)" ] || fail "the RPM's binary says $version_out"
 code=0
 out=$("$root/usr/bin/rtmp-probe" -t 10s "rtmp://127.0.0.1:$port/live/ci-rpm-{random}") || code=$?
 printf '%s\n' "$out"

@@ -132,6 +132,15 @@ ensure_ecosystem_tools() {
   done
 }
 
+# The host's target triple (rustc -vV): scripts/build-release.sh builds for it explicitly, so the
+# shipped binary is target/<triple>/release/rtmp-probe.
+host_triple() {
+  local triple
+  triple=$(rustc -vV | sed -n 's/^host: //p')
+  [ -n "$triple" ] || die "rustc -vV printed no host triple"
+  printf '%s\n' "$triple"
+}
+
 # Succeeds when something accepts TCP connections on 127.0.0.1:$1.
 port_accepts() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null

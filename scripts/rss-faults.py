@@ -116,21 +116,21 @@ class Client:
             pass
 
 
+def recv_exact(sock, n, what):
+    data = b""
+    while len(data) < n:
+        more = sock.recv(n - len(data))
+        if not more:
+            raise ConnectionError(f"no {what}")
+        data += more
+    return data
+
+
 def handshake(sock):
-    c0c1 = b""
-    while len(c0c1) < 1537:
-        data = sock.recv(1537 - len(c0c1))
-        if not data:
-            raise ConnectionError("no C0+C1")
-        c0c1 += data
+    c0c1 = recv_exact(sock, 1537, "C0+C1")
     s1 = bytes(8) + bytes((i % 251) + 1 for i in range(1528))
     sock.sendall(b"\x03" + s1 + c0c1[1:])
-    c2 = b""
-    while len(c2) < 1536:
-        data = sock.recv(1536 - len(c2))
-        if not data:
-            raise ConnectionError("no C2")
-        c2 += data
+    recv_exact(sock, 1536, "C2")
 
 
 def serve_session(sock, client, chunk_size=128):
