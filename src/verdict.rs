@@ -1,14 +1,23 @@
 //! The one place that turns what a session recorded into a Nagios state.
 //!
-//! Order of severity: OK < WARNING < CRITICAL, with UNKNOWN meaning "could not check" (the probe's
-//! own problem, never the server's). A server that refused, failed or dropped the stream is
-//! CRITICAL; a timeout is CRITICAL unless `--timeout-state` says otherwise.
+//! A server that refused, failed or dropped the stream is CRITICAL; a timeout is CRITICAL unless
+//! `--timeout-state` says otherwise; UNKNOWN is the probe's own problem, never the server's. When
+//! the session worked, thresholds decide between OK, WARNING and CRITICAL (critical first).
+//!
+//! Severity, for aggregating several targets and for nothing else: CRITICAL > WARNING > UNKNOWN >
+//! OK ([`State::severity`], as monitoring-plugins' `max_state_alt`): a target that could not be
+//! checked is worse than a healthy one, and a real failure elsewhere outranks it.
 
-use crate::session::{FailureKind, Outcome, Step};
-use std::time::Duration;
+use crate::metrics::{Limits, Metric, Range, Unit};
+use crate::session::{FailureKind, Outcome};
+use serde::Serialize;
+use std::cmp::Ordering;
 
-/// A Nagios plugin state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub use crate::metrics::ms;
+
+/// A Nagios plugin state. Ordered by [`State::severity`] (so `max` is the worst), not by exit
+/// code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
     Ok,
     Warning,
@@ -35,121 +44,163 @@ impl State {
             State::Unknown => "UNKNOWN",
         }
     }
-}
 
-/// Time limits on the total and on single steps. A time strictly above a limit crosses it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Limits {
-    pub total: Option<Duration>,
-    pub steps: Vec<(Step, Duration)>,
-}
-
-impl Limits {
-    pub fn for_step(&self, step: Step) -> Option<Duration> {
-        self.steps.iter().find(|(s, _)| *s == step).map(|(_, d)| *d)
+    /// The one severity order: OK 0, UNKNOWN 1, WARNING 2, CRITICAL 3.
+    pub fn severity(self) -> u8 {
+        match self {
+            State::Ok => 0,
+            State::Unknown => 1,
+            State::Warning => 2,
+            State::Critical => 3,
+        }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.total.is_none() && self.steps.is_empty()
+    /// The worst of several states by [`State::severity`]; UNKNOWN when there are none.
+    pub fn worst(states: impl IntoIterator<Item = State>) -> State {
+        states.into_iter().max().unwrap_or(State::Unknown)
+    }
+}
+
+impl Ord for State {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.severity().cmp(&other.severity())
+    }
+}
+
+impl PartialOrd for State {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Serialize for State {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
     }
 }
 
 /// Warning and critical limits.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Thresholds {
     pub warning: Limits,
     pub critical: Limits,
 }
 
-/// The state and, for a threshold, what crossed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A threshold that a measured value crossed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Crossing {
+    pub metric: &'static str,
+    pub unit: Unit,
+    pub value: f64,
+    pub range: Range,
+    /// WARNING or CRITICAL.
+    pub state: State,
+}
+
+impl Crossing {
+    /// For people: `connect 4.000 ms > 3.000 ms`, `video_bitrate 1.00 Mbit/s < 2.50 Mbit/s`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.metric,
+            self.unit.show(self.value),
+            self.range.describe_crossing(self.value, self.unit)
+        )
+    }
+}
+
+/// The state and, when thresholds decided it, what crossed them.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub state: State,
-    /// Human lines such as "total 120.3 ms > 100 ms", empty when no threshold was crossed.
-    pub crossed: Vec<String>,
+    /// The crossings of the level that decided the state (critical ones when any, else warning
+    /// ones); empty when no threshold was crossed or the session failed.
+    pub crossings: Vec<Crossing>,
+}
+
+/// The metrics a session measured that thresholds can judge: each step that succeeded, and the
+/// total.
+pub fn metrics(outcome: &Outcome) -> Vec<Metric> {
+    let mut out: Vec<Metric> = outcome
+        .steps
+        .iter()
+        .filter(|r| r.ok)
+        .map(|r| Metric::seconds(r.step.name(), r.duration))
+        .collect();
+    out.push(Metric::seconds("total", outcome.total));
+    out
+}
+
+/// The state a failure stands for: the one exhaustive match over the error vocabulary.
+pub fn failure_state(kind: FailureKind, timeout_state: State) -> State {
+    match kind {
+        FailureKind::Internal => State::Unknown,
+        FailureKind::Timeout => timeout_state,
+        FailureKind::ResolveFailed
+        | FailureKind::ConnectionRefused
+        | FailureKind::ConnectFailed
+        | FailureKind::Closed
+        | FailureKind::Reset
+        | FailureKind::HandshakeVersion
+        | FailureKind::HandshakeEncrypted
+        | FailureKind::HandshakeTruncated
+        | FailureKind::Rejected
+        | FailureKind::DroppedAfterPublish
+        | FailureKind::ProtocolViolation
+        | FailureKind::MessageTooLarge
+        | FailureKind::MalformedReply
+        | FailureKind::UnexpectedReply
+        | FailureKind::Io => State::Critical,
+    }
 }
 
 /// Decides the state of one session.
 pub fn judge(outcome: &Outcome, thresholds: &Thresholds, timeout_state: State) -> Verdict {
     if let Some(failure) = &outcome.failure {
-        let state = match failure.kind {
-            FailureKind::Internal => State::Unknown,
-            FailureKind::Timeout => timeout_state,
-            FailureKind::ResolveFailed
-            | FailureKind::ConnectionRefused
-            | FailureKind::ConnectFailed
-            | FailureKind::Closed
-            | FailureKind::Reset
-            | FailureKind::HandshakeVersion
-            | FailureKind::HandshakeEncrypted
-            | FailureKind::HandshakeTruncated
-            | FailureKind::Rejected
-            | FailureKind::DroppedAfterPublish
-            | FailureKind::ProtocolViolation
-            | FailureKind::MessageTooLarge
-            | FailureKind::MalformedReply
-            | FailureKind::UnexpectedReply
-            | FailureKind::Io => State::Critical,
-        };
         return Verdict {
-            state,
-            crossed: Vec::new(),
+            state: failure_state(failure.kind, timeout_state),
+            crossings: Vec::new(),
         };
     }
+    let measured = metrics(outcome);
     for (limits, state) in [
         (&thresholds.critical, State::Critical),
         (&thresholds.warning, State::Warning),
     ] {
-        let crossed = crossings(outcome, limits);
-        if !crossed.is_empty() {
-            return Verdict { state, crossed };
+        let crossings = crossings(&measured, limits, state);
+        if !crossings.is_empty() {
+            return Verdict { state, crossings };
         }
     }
     Verdict {
         state: State::Ok,
-        crossed: Vec::new(),
+        crossings: Vec::new(),
     }
 }
 
-fn crossings(outcome: &Outcome, limits: &Limits) -> Vec<String> {
-    let mut out = Vec::new();
-    for (step, limit) in &limits.steps {
-        if let Some(r) = outcome.step(*step).filter(|r| r.ok) {
-            if r.duration > *limit {
-                out.push(format!(
-                    "{} {} > {}",
-                    step.name(),
-                    ms(r.duration),
-                    ms(*limit)
-                ));
-            }
-        }
-    }
-    if let Some(limit) = limits.total {
-        if outcome.total > limit {
-            out.push(format!("total {} > {}", ms(outcome.total), ms(limit)));
-        }
-    }
-    out
-}
-
-/// A duration in milliseconds for people: `0.412 ms`, `43.1 ms`, `1204 ms`.
-pub fn ms(d: Duration) -> String {
-    let v = d.as_secs_f64() * 1000.0;
-    if v < 10.0 {
-        format!("{v:.3} ms")
-    } else if v < 1000.0 {
-        format!("{v:.1} ms")
-    } else {
-        format!("{v:.0} ms")
-    }
+/// The thresholds of one level that the measured values cross, in the order they were given.
+fn crossings(measured: &[Metric], limits: &Limits, state: State) -> Vec<Crossing> {
+    limits
+        .items
+        .iter()
+        .filter_map(|t| {
+            let m = measured.iter().find(|m| m.name == t.metric.name)?;
+            t.range.alerts(m.value).then_some(Crossing {
+                metric: m.name,
+                unit: m.unit,
+                value: m.value,
+                range: t.range,
+                state,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::{Failure, ServerInfo, StepRecord};
-    use std::time::SystemTime;
+    use crate::session::{Failure, ServerInfo, Step, StepRecord};
+    use std::time::{Duration, SystemTime};
 
     fn outcome(connect_ms: u64, total_ms: u64, failure: Option<FailureKind>) -> Outcome {
         Outcome {
@@ -246,24 +297,69 @@ mod tests {
         );
     }
 
+    fn limits(items: &[&str]) -> Limits {
+        let items: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+        Limits::parse("-w", &items, "publish").unwrap()
+    }
+
     #[test]
     fn critical_thresholds_win_over_warning_ones() {
         let t = Thresholds {
-            warning: Limits {
-                total: Some(Duration::from_millis(5)),
-                steps: vec![],
-            },
-            critical: Limits {
-                total: None,
-                steps: vec![(Step::Connect, Duration::from_millis(3))],
-            },
+            warning: limits(&["5ms"]),
+            critical: limits(&["connect=3ms"]),
         };
         let v = judge(&outcome(4, 6, None), &t, State::Critical);
         assert_eq!(v.state, State::Critical);
-        assert_eq!(v.crossed, vec!["connect 4.000 ms > 3.000 ms".to_string()]);
+        let described: Vec<String> = v.crossings.iter().map(Crossing::describe).collect();
+        assert_eq!(described, vec!["connect 4.000 ms > 3.000 ms".to_string()]);
+        assert_eq!(v.crossings[0].state, State::Critical);
+        assert_eq!(v.crossings[0].metric, "connect");
         let v = judge(&outcome(2, 6, None), &t, State::Critical);
         assert_eq!(v.state, State::Warning);
+        assert_eq!(v.crossings[0].describe(), "total 6.000 ms > 5.000 ms");
         let v = judge(&outcome(2, 5, None), &t, State::Critical);
         assert_eq!(v.state, State::Ok, "equal to the limit does not cross it");
+    }
+
+    #[test]
+    fn lower_bounds_and_inside_ranges_judge_too() {
+        let t = Thresholds {
+            warning: limits(&["connect=3ms:"]),
+            critical: limits(&["total=@10ms:20ms"]),
+        };
+        let v = judge(&outcome(2, 6, None), &t, State::Critical);
+        assert_eq!(v.state, State::Warning);
+        assert_eq!(v.crossings[0].describe(), "connect 2.000 ms < 3.000 ms");
+        let v = judge(&outcome(4, 15, None), &t, State::Critical);
+        assert_eq!(v.state, State::Critical);
+        assert_eq!(
+            v.crossings[0].describe(),
+            "total 15.0 ms inside 10.0 ms..20.0 ms"
+        );
+    }
+
+    #[test]
+    fn a_failed_step_is_not_judged_by_thresholds() {
+        let t = Thresholds {
+            warning: Limits::default(),
+            critical: limits(&["connect=1ms"]),
+        };
+        let v = judge(
+            &outcome(4, 6, Some(FailureKind::Rejected)),
+            &t,
+            State::Critical,
+        );
+        assert!(v.crossings.is_empty());
+    }
+
+    #[test]
+    fn critical_outranks_warning_which_outranks_unknown_which_outranks_ok() {
+        use State::*;
+        assert_eq!(State::worst([Ok, Unknown]), Unknown);
+        assert_eq!(State::worst([Unknown, Warning, Ok]), Warning);
+        assert_eq!(State::worst([Warning, Critical, Unknown]), Critical);
+        assert_eq!(State::worst([Ok, Ok]), Ok);
+        assert_eq!(State::worst([]), Unknown, "nothing checked is UNKNOWN");
+        assert!(Critical > Warning && Warning > Unknown && Unknown > Ok);
     }
 }

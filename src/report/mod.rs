@@ -9,10 +9,11 @@ pub use nagios::{render as nagios, render_many as nagios_many};
 pub use prometheus::render as prometheus;
 pub use text::render as text;
 
-use crate::plan::{Plan, Probe};
+use crate::metrics::{Range, Unit};
+use crate::plan::Probe;
 use crate::protocol::message::LimitType;
-use crate::session::{Outcome, Step};
-use crate::verdict::{State, Verdict};
+use crate::session::{FailureKind, Outcome, Step};
+use crate::verdict::{State, Thresholds, Verdict};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -25,6 +26,9 @@ pub struct Report {
     pub probe: ProbeInfo,
     pub target: TargetReport,
     pub mode: &'static str,
+    /// The verdict; `status` and `exit_code` are its name and code.
+    #[serde(skip)]
+    pub state: State,
     pub status: &'static str,
     pub exit_code: i32,
     /// The summary of the Nagios line, without the `RTMP <STATE> - ` prefix.
@@ -38,9 +42,37 @@ pub struct Report {
     pub steps: Vec<StepReport>,
     pub server: ServerReport,
     pub error: Option<ErrorReport>,
-    /// Threshold crossings, e.g. "connect 4.1 ms > 3 ms".
+    /// Threshold crossings for people, e.g. "connect 4.100 ms > 3.000 ms".
     pub thresholds_crossed: Vec<String>,
+    /// The same crossings as data.
+    pub crossings: Vec<CrossingReport>,
+    /// Every measured value with its thresholds (the steps that ran, failed ones too, and the
+    /// total): what perfdata and the Prometheus output carry.
+    pub metrics: Vec<MetricReport>,
     pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossingReport {
+    pub metric: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+    /// The range crossed, as perfdata writes it (`0.2`, `10:`, `@1:2`), in the metric's unit.
+    pub range: String,
+    pub state: State,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricReport {
+    pub name: &'static str,
+    pub value: f64,
+    /// `s`, `bit/s`, `1/s`, `d` or `` (a count).
+    pub unit: &'static str,
+    /// The warning and critical ranges, as perfdata writes them.
+    pub warning: Option<String>,
+    pub critical: Option<String>,
+    #[serde(skip)]
+    pub kind: Unit,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,10 +159,10 @@ fn ms(d: Duration) -> f64 {
 
 impl Report {
     /// Builds the model of one run, masking secrets.
-    pub fn build(plan: &Plan, probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> Report {
+    pub fn build(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> Report {
         let r = &probe.session.redactor;
         let t = &probe.target;
-        let th = &plan.thresholds;
+        let th = &probe.thresholds;
         let steps = outcome
             .steps
             .iter()
@@ -139,9 +171,19 @@ impl Report {
                 ok: s.ok,
                 start_ms: ms(s.start),
                 duration_ms: ms(s.duration),
-                warning_ms: th.warning.for_step(s.step).map(ms),
-                critical_ms: th.critical.for_step(s.step).map(ms),
+                warning_ms: upper_ms(th.warning.for_metric(s.step.name())),
+                critical_ms: upper_ms(th.critical.for_metric(s.step.name())),
             })
+            .collect();
+        let mut measured: Vec<(&'static str, Unit, f64)> = outcome
+            .steps
+            .iter()
+            .map(|s| (s.step.name(), Unit::Seconds, s.duration.as_secs_f64()))
+            .collect();
+        measured.push(("total", Unit::Seconds, outcome.total.as_secs_f64()));
+        let metrics = measured
+            .into_iter()
+            .map(|(name, kind, value)| metric_report(name, kind, value, th))
             .collect();
         let server = &outcome.server;
         let server = ServerReport {
@@ -205,28 +247,32 @@ impl Report {
                 address: outcome.address.map(|a| a.to_string()),
             },
             mode: probe.session.mode.name(),
+            state: verdict.state,
             status: verdict.state.name(),
             exit_code: verdict.state.code(),
             summary: r.text(&summary),
             started_at: humantime::format_rfc3339_micros(outcome.started_at).to_string(),
             total_ms: ms(outcome.total),
             timeout_ms: ms(probe.session.timeout),
-            total_warning_ms: th.warning.total.map(ms),
-            total_critical_ms: th.critical.total.map(ms),
+            total_warning_ms: upper_ms(th.warning.for_metric("total")),
+            total_critical_ms: upper_ms(th.critical.for_metric("total")),
             steps,
             server,
             error,
-            thresholds_crossed: verdict.crossed.clone(),
+            thresholds_crossed: verdict.crossings.iter().map(|c| c.describe()).collect(),
+            crossings: verdict
+                .crossings
+                .iter()
+                .map(|c| CrossingReport {
+                    metric: c.metric,
+                    value: c.value,
+                    unit: unit_name(c.unit),
+                    range: c.range.perfdata(),
+                    state: c.state,
+                })
+                .collect(),
+            metrics,
             notes: outcome.notes.iter().map(|n| r.text(n)).collect(),
-        }
-    }
-
-    pub fn state(&self) -> State {
-        match self.exit_code {
-            0 => State::Ok,
-            1 => State::Warning,
-            2 => State::Critical,
-            _ => State::Unknown,
         }
     }
 
@@ -235,6 +281,34 @@ impl Report {
         serde_json::to_string(self).unwrap_or_else(|e| {
             format!("{{\"schema_version\":{SCHEMA_VERSION},\"status\":\"UNKNOWN\",\"exit_code\":3,\"summary\":\"cannot render JSON: {e}\"}}")
         })
+    }
+}
+
+/// The upper end of a plain upper-bound range, in milliseconds (what `warning_ms` holds).
+fn upper_ms(range: Option<&Range>) -> Option<f64> {
+    range
+        .and_then(Range::upper_bound)
+        .map(|s| ms(std::time::Duration::from_secs_f64(s.max(0.0))))
+}
+
+fn unit_name(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Seconds => "s",
+        Unit::BitsPerSecond => "bit/s",
+        Unit::PerSecond => "1/s",
+        Unit::Days => "d",
+        Unit::Count => "",
+    }
+}
+
+fn metric_report(name: &'static str, kind: Unit, value: f64, th: &Thresholds) -> MetricReport {
+    MetricReport {
+        name,
+        value,
+        unit: unit_name(kind),
+        warning: th.warning.for_metric(name).map(Range::perfdata),
+        critical: th.critical.for_metric(name).map(Range::perfdata),
+        kind,
     }
 }
 
@@ -274,7 +348,7 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
         } else {
             peer
         };
-        return if f.message.starts_with("rejected") {
+        return if f.kind == FailureKind::Rejected {
             format!("{what} {peer} {}", f.message)
         } else {
             format!("{what} {peer} failed: {}", f.message)
@@ -299,8 +373,9 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
             )
         }
     };
-    if !verdict.crossed.is_empty() {
-        s.push_str(&format!(", but {}", verdict.crossed.join(", ")));
+    if !verdict.crossings.is_empty() {
+        let crossed: Vec<String> = verdict.crossings.iter().map(|c| c.describe()).collect();
+        s.push_str(&format!(", but {}", crossed.join(", ")));
     }
     s
 }

@@ -1,7 +1,9 @@
 //! `RTMP <STATE> - <summary> | <perfdata>`, as the Monitoring Plugins guidelines want it, with long
 //! output (details, one item a line) after it when asked for.
 
-use super::Report;
+use super::{MetricReport, Report};
+use crate::metrics::{trim_number, Unit};
+use crate::verdict::State;
 use std::fmt::Write;
 
 /// Renders the plugin output. `long` adds the long-output lines (-v).
@@ -25,10 +27,10 @@ pub fn render(report: &Report, long: bool) -> String {
 /// One aggregate line for several targets: the worst state, how many were OK, the first problem,
 /// per-target totals as perfdata; then each target's own line as long output (always: the first
 /// line alone cannot say which target failed).
-pub fn render_many(reports: &[Report], worst: crate::verdict::State, long: bool) -> String {
-    let ok = reports.iter().filter(|r| r.exit_code == 0).count();
+pub fn render_many(reports: &[Report], worst: State, long: bool) -> String {
+    let ok = reports.iter().filter(|r| r.state == State::Ok).count();
     let mut summary = format!("{ok} of {} targets OK", reports.len());
-    let mut problems = reports.iter().filter(|r| r.exit_code != 0);
+    let mut problems = reports.iter().filter(|r| r.state != State::Ok);
     if let Some(first) = problems.next() {
         let _ = write!(summary, "; {}: {}", first.status, one_line(&first.summary));
         let more = problems.count();
@@ -42,15 +44,10 @@ pub fn render_many(reports: &[Report], worst: crate::verdict::State, long: bool)
         if !perf.is_empty() {
             perf.push(' ');
         }
-        let _ = write!(
-            perf,
-            "'{} total'={}s;{};{};0;{}",
-            r.target.url.replace('\'', "''"),
-            seconds(r.total_ms),
-            r.total_warning_ms.map(seconds).unwrap_or_default(),
-            r.total_critical_ms.map(seconds).unwrap_or_default(),
-            seconds(r.timeout_ms)
-        );
+        if let Some(total) = r.metrics.iter().find(|m| m.name == "total") {
+            let label = format!("{} total", r.target.url);
+            perf_item(&mut perf, &label, total, r.timeout_ms);
+        }
     }
     if !perf.is_empty() {
         out.push_str(" | ");
@@ -73,34 +70,36 @@ fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ").replace('|', "/")
 }
 
-/// `'label'=value[UOM];[warn];[crit];[min];[max]` for every step and the total, in seconds.
+/// `'label'=value[UOM];[warn];[crit];[min];[max]` for every measured metric: each step that ran
+/// and the total, in seconds, with their ranges as the guidelines write them.
 fn perfdata(report: &Report) -> String {
-    let max = seconds(report.timeout_ms);
     let mut out = String::new();
-    let mut item = |label: &str, value_ms: f64, warn: Option<f64>, crit: Option<f64>| {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        let _ = write!(
-            out,
-            "'{}'={}s;{};{};0;{}",
-            label.replace('\'', "''"),
-            seconds(value_ms),
-            warn.map(seconds).unwrap_or_default(),
-            crit.map(seconds).unwrap_or_default(),
-            max
-        );
-    };
-    for s in &report.steps {
-        item(s.name, s.duration_ms, s.warning_ms, s.critical_ms);
+    for m in &report.metrics {
+        perf_item(&mut out, m.name, m, report.timeout_ms);
     }
-    item(
-        "total",
-        report.total_ms,
-        report.total_warning_ms,
-        report.total_critical_ms,
-    );
     out
+}
+
+/// One perfdata item. Durations go from 0 to the timeout; other units have no bounds.
+fn perf_item(out: &mut String, label: &str, m: &MetricReport, timeout_ms: f64) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    let (value, bounds) = match m.kind {
+        Unit::Seconds => (
+            seconds(m.value * 1000.0),
+            format!("0;{}", seconds(timeout_ms)),
+        ),
+        _ => (trim_number(m.value), ";".to_string()),
+    };
+    let _ = write!(
+        out,
+        "'{}'={value}{};{};{};{bounds}",
+        label.replace('\'', "''"),
+        m.kind.perfdata_uom(),
+        m.warning.as_deref().unwrap_or_default(),
+        m.critical.as_deref().unwrap_or_default(),
+    );
 }
 
 /// Seconds with microsecond precision and a `.` decimal point whatever the locale, trailing zeros

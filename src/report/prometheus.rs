@@ -11,7 +11,7 @@ pub fn render(reports: &[Report]) -> String {
     family(
         &mut out,
         "rtmp_probe_success",
-        "Whether the RTMP server accepted the session (1) or not (0).",
+        "Whether the RTMP server accepted the session (1) or not (0), whatever the thresholds.",
         reports,
         |r, out| {
             sample(
@@ -19,7 +19,7 @@ pub fn render(reports: &[Report]) -> String {
                 "rtmp_probe_success",
                 r,
                 &[],
-                f64::from(u8::from(r.exit_code == 0 || r.exit_code == 1)),
+                f64::from(u8::from(r.error.is_none())),
             )
         },
     );
@@ -106,7 +106,7 @@ fn sample(out: &mut String, name: &str, r: &Report, extra: &[(&str, &str)], valu
     for (k, v) in extra {
         let _ = write!(out, ",{k}=\"{}\"", escape(v));
     }
-    let _ = writeln!(out, "}} {}", number(value));
+    let _ = writeln!(out, "}} {}", crate::metrics::trim_number(value));
 }
 
 /// Label values escape backslash, double quote and newline.
@@ -114,21 +114,6 @@ fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-/// Integers as integers; other values with microsecond precision (what was measured), trailing
-/// zeros trimmed, and a `.` decimal point whatever the locale.
-fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        return format!("{v:.0}");
-    }
-    let s = format!("{v:.6}");
-    let t = s.trim_end_matches('0').trim_end_matches('.');
-    if t.is_empty() || t == "-" {
-        "0".into()
-    } else {
-        t.to_string()
-    }
 }
 
 #[cfg(test)]
@@ -142,6 +127,7 @@ mod tests {
 
     #[test]
     fn numbers_print_plainly() {
+        use crate::metrics::trim_number as number;
         assert_eq!(number(1.0), "1");
         assert_eq!(number(0.000412), "0.000412");
         assert_eq!(number(0.014558999999999999), "0.014559");

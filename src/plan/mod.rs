@@ -1,0 +1,245 @@
+//! From [`Options`] to probes. [`Module::new`] validates a set of options once (thresholds parsed,
+//! bounds checked); [`Module::probe`] makes the probe of one target from it (URL parsed, overrides
+//! applied, placeholders expanded, secrets registered). The command line builds a [`Plan`] of many
+//! probes from one module; the exporter keeps one module per config entry and makes a probe per
+//! request. Nothing here reads the command line.
+
+pub mod options;
+mod targets;
+
+pub use options::Options;
+pub use targets::{expand_placeholders, read_targets, TargetInput};
+
+use crate::protocol::command::ConnectProperties;
+use crate::protocol::handshake::HandshakeMode;
+use crate::protocol::Limits;
+use crate::redact::Redactor;
+use crate::session::{IpFamily, Mode, SessionConfig};
+use crate::target::Target;
+use crate::verdict::{State, Thresholds};
+use options::{Choice, Family, Handshake, StateName};
+
+/// Options that cannot be used. The message names the option and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// How the result is printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One line `RTMP <STATE> - <summary> | <perfdata>`, long output with -v.
+    Nagios,
+    /// One JSON object per target (see docs/report.schema.json).
+    Json,
+    /// A few lines for people.
+    Text,
+    /// Prometheus text exposition, for node_exporter's textfile collector.
+    Prometheus,
+}
+
+/// How a run reports, beyond what each probe does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    /// -v count: 1 adds long output and info logs, 2 debug logs, 3 trace logs.
+    pub verbosity: u8,
+    /// Hex dumps of every read and write on stderr.
+    pub trace: bool,
+}
+
+/// Validated options: what every probe made from them shares.
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub options: Options,
+    pub thresholds: Thresholds,
+    /// The state reported when a step times out.
+    pub timeout_state: State,
+}
+
+/// One target and the session that probes it, with how to judge the outcome.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub target: Target,
+    pub session: SessionConfig,
+    pub thresholds: Thresholds,
+    pub timeout_state: State,
+}
+
+/// Everything one run of the command line needs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The targets, in the order given; probed concurrently when there are several.
+    pub probes: Vec<Probe>,
+    /// How many sessions may run at once.
+    pub concurrency: usize,
+    pub output: Output,
+}
+
+impl Plan {
+    /// A plan for `targets`, probed as `module` says.
+    pub fn new(
+        module: &Module,
+        targets: &[TargetInput],
+        concurrency: usize,
+        output: Output,
+    ) -> Result<Plan, UsageError> {
+        if targets.is_empty() {
+            return Err(UsageError(
+                "no target: give an rtmp:// URL or --targets FILE".into(),
+            ));
+        }
+        if concurrency == 0 {
+            return Err(UsageError("--concurrency must be at least 1".into()));
+        }
+        let probes = targets
+            .iter()
+            .map(|t| module.probe(&t.origin, &t.url))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Plan {
+            probes,
+            concurrency,
+            output,
+        })
+    }
+}
+
+impl Module {
+    /// Validates `options`.
+    pub fn new(options: Options) -> Result<Module, UsageError> {
+        let o = &options;
+        if o.timeout.is_zero() {
+            return Err(UsageError("--timeout must be more than zero".into()));
+        }
+        if o.step_timeout.is_some_and(|d| d.is_zero()) {
+            return Err(UsageError(
+                "--step-timeout must be more than zero (leave it out for no step bound)".into(),
+            ));
+        }
+        if o.max_message_size == 0 {
+            return Err(UsageError("--max-message-size must be at least 1".into()));
+        }
+        if o.app.as_deref() == Some("") {
+            return Err(UsageError("--app: the application name is empty".into()));
+        }
+        if o.stream.as_deref() == Some("") {
+            return Err(UsageError("--stream: the stream name is empty".into()));
+        }
+        let mode = o.mode.name();
+        let thresholds = Thresholds {
+            warning: crate::metrics::Limits::parse("--warning", &o.warning, mode)
+                .map_err(UsageError)?,
+            critical: crate::metrics::Limits::parse("--critical", &o.critical, mode)
+                .map_err(UsageError)?,
+        };
+        let timeout_state = match o.timeout_state {
+            StateName::Ok => State::Ok,
+            StateName::Warning => State::Warning,
+            StateName::Critical => State::Critical,
+            StateName::Unknown => State::Unknown,
+        };
+        Ok(Module {
+            options,
+            thresholds,
+            timeout_state,
+        })
+    }
+
+    /// The probe of one target. `origin` names where the URL came from in errors ("URL",
+    /// "targets.txt line 3").
+    pub fn probe(&self, origin: &str, url: &str) -> Result<Probe, UsageError> {
+        let (target, stream) = self.target(origin, url)?;
+        // Each probe masks its own target's secrets: nothing else reaches its logs or its report
+        // (and a run of a thousand targets stays linear).
+        let mut redactor = Redactor::new(self.options.show_secrets);
+        target.add_secrets(&mut redactor);
+        if let Some(s) = &stream {
+            crate::target::add_stream_secrets(s, &mut redactor);
+        }
+        let session = self.session_config(&target, stream, redactor);
+        Ok(Probe {
+            target,
+            session,
+            thresholds: self.thresholds.clone(),
+            timeout_state: self.timeout_state,
+        })
+    }
+
+    /// The target from its URL and the app/stream overrides, and the stream name to send
+    /// (placeholders expanded).
+    fn target(&self, origin: &str, url: &str) -> Result<(Target, Option<String>), UsageError> {
+        let o = &self.options;
+        let mut target = Target::parse(url).map_err(|e| UsageError(format!("{origin}: {e}")))?;
+        if let Some(app) = &o.app {
+            target.app = app.trim_matches('/').to_string();
+        }
+        if let Some(stream) = &o.stream {
+            target.stream = Some(stream.clone());
+        }
+        if target.app.is_empty() {
+            return Err(UsageError(format!(
+                "{origin}: no application; write rtmp://HOST/APP/STREAM or give --app"
+            )));
+        }
+        if o.mode == options::Mode::Publish && target.stream.is_none() {
+            return Err(UsageError(format!(
+                "{origin}: no stream name to publish; write rtmp://HOST/APP/STREAM, give \
+                 --stream, or use --mode connect"
+            )));
+        }
+        let stream = target.stream.as_deref().map(expand_placeholders);
+        Ok((target, stream))
+    }
+
+    fn session_config(
+        &self,
+        target: &Target,
+        stream: Option<String>,
+        redactor: Redactor,
+    ) -> SessionConfig {
+        let o = &self.options;
+        let mut connect = ConnectProperties::new(
+            &target.app,
+            o.tc_url.clone().unwrap_or_else(|| target.tc_url()),
+        );
+        if let Some(v) = &o.flash_ver {
+            connect.flash_ver = v.clone();
+        }
+        if let Some(v) = &o.swf_url {
+            connect.swf_url = Some(v.clone());
+        }
+        if let Some(v) = &o.page_url {
+            connect.page_url = Some(v.clone());
+        }
+        SessionConfig {
+            host: target.host.clone(),
+            port: target.port,
+            family: match o.ip_family {
+                Family::Any => IpFamily::Any,
+                Family::Ipv4 => IpFamily::V4,
+                Family::Ipv6 => IpFamily::V6,
+            },
+            mode: match o.mode {
+                options::Mode::Publish => Mode::Publish,
+                options::Mode::Connect => Mode::Connect,
+            },
+            stream,
+            connect,
+            handshake: match o.handshake {
+                Handshake::Digest => HandshakeMode::Digest,
+                Handshake::Plain => HandshakeMode::Plain,
+            },
+            timeout: o.timeout,
+            step_timeout: o.step_timeout,
+            settle: o.settle,
+            teardown_wait: o.teardown_wait,
+            limits: Limits {
+                max_message_size: o.max_message_size,
+                ..Limits::default()
+            },
+            redactor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

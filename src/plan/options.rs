@@ -1,0 +1,276 @@
+//! What a probe is asked to do, as plain data: the command line fills it (src/cli.rs), and so does
+//! a module of the exporter's config file (YAML, through serde). Nothing here knows clap; the
+//! plan ([`super::Module`]) validates it once and turns it into sessions.
+//!
+//! Field names are the long option names with `_` for `-` (`step_timeout` is `--step-timeout`),
+//! so a config file reads like the command line. Durations are written as on the command line
+//! (`5s`, `250ms`, or a number of seconds).
+
+use crate::metrics::parse_duration;
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A closed set of named choices (a mode, a state...), as the command line and config files
+/// write them.
+pub trait Choice: Copy + Default + FromStr<Err = String> + 'static {
+    /// Every choice's name, in order.
+    const NAMES: &'static [&'static str];
+
+    /// The name, as written on the command line and in config files.
+    fn name(self) -> &'static str;
+}
+
+/// An enum of named choices, its names (for --help and errors), `FromStr`, and serde by name.
+macro_rules! choice {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? } default $default:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl Choice for $name {
+            const NAMES: &'static [&'static str] = &[$($text),+];
+
+            fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::$default
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!(
+                        "{other:?} is not one of {}",
+                        $name::NAMES.join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+choice! {
+    /// What the session does.
+    Mode {
+        /// The whole publish session and its teardown.
+        Publish => "publish",
+        /// Up to NetConnection.Connect.Success: no stream key needed.
+        Connect => "connect",
+    } default Publish
+}
+
+choice! {
+    /// A Nagios state, as `--timeout-state` names it.
+    StateName {
+        Ok => "ok",
+        Warning => "warning",
+        Critical => "critical",
+        Unknown => "unknown",
+    } default Critical
+}
+
+choice! {
+    /// The RTMP handshake to perform.
+    Handshake {
+        /// The Flash Player 9 digest handshake that ffmpeg and OBS send.
+        Digest => "digest",
+        /// The version-3 handshake with random bytes.
+        Plain => "plain",
+    } default Digest
+}
+
+choice! {
+    /// Which address family to connect over.
+    Family {
+        Any => "any",
+        Ipv4 => "ipv4",
+        Ipv6 => "ipv6",
+    } default Any
+}
+
+/// Everything one kind of probe needs, whatever the targets. `Options::default()` is what the
+/// command line gives when no option is set.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Options {
+    pub mode: Mode,
+    /// Bound on each session (`--timeout`).
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Bound on each step, within `timeout`.
+    #[serde(deserialize_with = "optional_duration")]
+    pub step_timeout: Option<Duration>,
+    /// The state a timeout is reported as.
+    pub timeout_state: StateName,
+    /// Warning thresholds, `[NAME=]RANGE` each (commas separate several in one item too).
+    #[serde(deserialize_with = "one_or_more")]
+    pub warning: Vec<String>,
+    /// Critical thresholds, likewise.
+    #[serde(deserialize_with = "one_or_more")]
+    pub critical: Vec<String>,
+    pub handshake: Handshake,
+    /// The application, instead of the one in the URL.
+    pub app: Option<String>,
+    /// The stream name (with its query), instead of the one in the URL.
+    pub stream: Option<String>,
+    /// flashVer, tcUrl, pageUrl and swfUrl sent in connect, instead of the defaults.
+    pub flash_ver: Option<String>,
+    pub tc_url: Option<String>,
+    pub page_url: Option<String>,
+    pub swf_url: Option<String>,
+    /// After Publish.Start, how long `verify` watches the connection at most.
+    #[serde(deserialize_with = "duration")]
+    pub settle: Duration,
+    /// How long the teardown waits for the server's confirmation.
+    #[serde(deserialize_with = "duration")]
+    pub teardown_wait: Duration,
+    /// Largest message stored from the server, in bytes.
+    pub max_message_size: u32,
+    pub ip_family: Family,
+    /// Show stream keys, passwords and tokens in output and logs.
+    pub show_secrets: bool,
+}
+
+/// The default `--timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default `--settle`.
+pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
+/// The default `--teardown-wait`.
+pub const DEFAULT_TEARDOWN_WAIT: Duration = Duration::from_millis(200);
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            mode: Mode::default(),
+            timeout: DEFAULT_TIMEOUT,
+            step_timeout: None,
+            timeout_state: StateName::default(),
+            warning: Vec::new(),
+            critical: Vec::new(),
+            handshake: Handshake::default(),
+            app: None,
+            stream: None,
+            flash_ver: None,
+            tc_url: None,
+            page_url: None,
+            swf_url: None,
+            settle: DEFAULT_SETTLE,
+            teardown_wait: DEFAULT_TEARDOWN_WAIT,
+            max_message_size: crate::protocol::limits::DEFAULT_MAX_MESSAGE_SIZE,
+            ip_family: Family::default(),
+            show_secrets: false,
+        }
+    }
+}
+
+/// A duration as a string (`5s`, `250ms`) or a number of seconds.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DurationValue {
+    Text(String),
+    Seconds(f64),
+}
+
+impl DurationValue {
+    fn into_duration(self) -> Result<Duration, String> {
+        match self {
+            DurationValue::Text(s) => parse_duration(&s),
+            DurationValue::Seconds(v) => parse_duration(&v.to_string()),
+        }
+    }
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    DurationValue::deserialize(d)?
+        .into_duration()
+        .map_err(serde::de::Error::custom)
+}
+
+fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    Option::<DurationValue>::deserialize(d)?
+        .map(DurationValue::into_duration)
+        .transpose()
+        .map_err(serde::de::Error::custom)
+}
+
+/// One string or a list of them.
+fn one_or_more<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMore {
+        One(String),
+        More(Vec<String>),
+    }
+    Ok(match OneOrMore::deserialize(d)? {
+        OneOrMore::One(s) => vec![s],
+        OneOrMore::More(v) => v,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_parse_by_name_and_say_what_is_allowed() {
+        assert_eq!("connect".parse::<Mode>(), Ok(Mode::Connect));
+        assert_eq!(Mode::NAMES, ["publish", "connect"]);
+        let e = "play2".parse::<Mode>().unwrap_err();
+        assert_eq!(e, "\"play2\" is not one of publish, connect");
+        assert_eq!(StateName::default(), StateName::Critical);
+        assert_eq!(Family::Ipv6.to_string(), "ipv6");
+    }
+
+    #[test]
+    fn options_deserialize_from_json_with_defaults_for_the_rest() {
+        let o: Options = serde_json::from_str(
+            r#"{"mode": "connect", "timeout": "2s", "step_timeout": 0.5,
+                "warning": "connect=200ms", "critical": ["1s", "handshake=50ms"]}"#,
+        )
+        .unwrap();
+        assert_eq!(o.mode, Mode::Connect);
+        assert_eq!(o.timeout, Duration::from_secs(2));
+        assert_eq!(o.step_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(o.warning, ["connect=200ms"]);
+        assert_eq!(o.critical, ["1s", "handshake=50ms"]);
+        assert_eq!(o.settle, DEFAULT_SETTLE);
+        assert_eq!(o.max_message_size, 64 * 1024);
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_errors_that_name_them() {
+        let e = serde_json::from_str::<Options>(r#"{"timeuot": "2s"}"#).unwrap_err();
+        assert!(e.to_string().contains("timeuot"), "{e}");
+        let e = serde_json::from_str::<Options>(r#"{"timeout": "soon"}"#).unwrap_err();
+        assert!(e.to_string().contains("not a duration"), "{e}");
+        let e = serde_json::from_str::<Options>(r#"{"mode": "pull"}"#).unwrap_err();
+        assert!(e.to_string().contains("publish, connect"), "{e}");
+    }
+}
