@@ -20,8 +20,8 @@ Examples:
       JSON report; the key and token are masked unless --show-secrets
   rtmp-probe -v --format text --trace rtmp://127.0.0.1/live/test
       diagnose by hand: every step, what the server said, hex dumps on stderr
-  rtmp-probe --format prometheus --targets /etc/rtmp-probe/targets > /var/lib/node_exporter/rtmp.prom
-      many targets at once, for node_exporter's textfile collector
+  rtmp-probe -f prometheus --targets /etc/rtmp-probe/targets --output /var/lib/node_exporter/rtmp.prom
+      many targets at once; the file is replaced atomically, failures included
 
 Thresholds: -w/-c take [METRIC=]RANGE (no METRIC: total). RANGE is the Monitoring Plugins syntax:
 10 alerts above 10, 10: below 10, ~:10 above 10, 10:20 outside 10..20, @10:20 inside it. Values
@@ -66,11 +66,26 @@ pub struct Cli {
     #[arg(long)]
     pub app: Option<String>,
 
-    /// Stream name to publish (with its ?query), instead of the one in the URL.
+    /// Stream name to publish (with its ?query), instead of the one in the URL; also taken from
+    /// the environment variable RTMP_PROBE_STREAM, which keeps it out of the process list.
     #[arg(long)]
     pub stream: Option<String>,
 
-    /// Hard bound on the whole run (e.g. 10s, 500ms; a bare number is seconds).
+    /// Read the stream name (with its ?query) from the first line of FILE, instead of the URL.
+    #[arg(long, value_name = "FILE", conflicts_with = "stream")]
+    pub stream_file: Option<std::path::PathBuf>,
+
+    /// User for challenge authentication, instead of the URL's user.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Read the password from the first line of FILE (or set RTMP_PROBE_PASSWORD), instead of
+    /// writing it in the URL.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<std::path::PathBuf>,
+
+    /// Hard bound on the whole run, all targets included (e.g. 10s, 500ms; a bare number is
+    /// seconds); a target whose turn comes after it is UNKNOWN, not checked.
     #[arg(short = 't', long, default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
 
@@ -93,6 +108,11 @@ pub struct Cli {
     /// Output format on stdout.
     #[arg(short = 'f', long, value_enum, default_value_t = CliFormat::Nagios)]
     pub format: CliFormat,
+
+    /// Write the result to FILE instead of stdout, replacing it atomically (a temporary file
+    /// renamed over it), whatever the state: for node_exporter's textfile collector.
+    #[arg(long = "output", value_name = "FILE")]
+    pub output_file: Option<std::path::PathBuf>,
 
     /// More detail: -v long output and info logs on stderr, -vv debug, -vvv trace.
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
@@ -161,6 +181,12 @@ fn choice<T: Choice + Send + Sync>() -> impl TypedValueParser<Value = T> {
     PossibleValuesParser::new(T::NAMES).map(|s: String| s.parse::<T>().unwrap_or_default())
 }
 
+/// An environment variable's value; unset and empty are the same (a monitoring system passes an
+/// empty value for a custom variable that a host does not set).
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 impl Cli {
     /// The probe options this command line asks for.
     pub fn options(&self) -> Options {
@@ -173,7 +199,14 @@ impl Cli {
             critical: self.critical.clone(),
             handshake: self.handshake,
             app: self.app.clone(),
-            stream: self.stream.clone(),
+            stream: self.stream.clone().or_else(|| match self.stream_file {
+                Some(_) => None,
+                None => env_value("RTMP_PROBE_STREAM"),
+            }),
+            stream_file: self.stream_file.clone(),
+            user: self.user.clone(),
+            password_file: self.password_file.clone(),
+            password: env_value("RTMP_PROBE_PASSWORD").map(options::Secret),
             flash_ver: self.flash_ver.clone(),
             tc_url: self.tc_url.clone(),
             page_url: self.page_url.clone(),

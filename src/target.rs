@@ -15,16 +15,23 @@ pub const DEFAULT_PORT: u16 = 1935;
 /// Why a URL can't be probed. Each message says what was wrong and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
-    #[error("the URL must start with rtmp:// (got {0:?})")]
-    Scheme(String),
+    /// The URL does not start with a scheme we know. Holds the scheme when it is short and plain
+    /// enough to show (never anything after `://`, which may hold a password or a key).
+    #[error("the URL must start with rtmp://{}", shown_scheme(.0))]
+    Scheme(Option<String>),
     #[error("{0}:// is not supported: rtmp-probe speaks plain rtmp:// only")]
     UnsupportedScheme(String),
     #[error("the URL has no host: write rtmp://HOST[:PORT]/APP/STREAM")]
     NoHost,
-    #[error("the port {0:?} is not a number from 1 to 65535")]
-    BadPort(String),
+    /// Holds the port text when it is only digits (anything else may be a query that slipped in).
+    #[error("the port{} is not a number from 1 to 65535", .0.as_deref().map(|p| format!(" {p}")).unwrap_or_default())]
+    BadPort(Option<String>),
     #[error("an IPv6 address must be in brackets, like rtmp://[::1]:1935/live/stream")]
     BadIpv6,
+    #[error(
+        "brackets are only for IPv6 addresses: write rtmp://127.0.0.1/... or rtmp://[::1]/..."
+    )]
+    BracketsNotIpv6,
     #[error("the URL has no application: write rtmp://HOST/APP/STREAM, or give --app")]
     NoApp,
     #[error("the URL contains a space or a control character; percent-encode it")]
@@ -56,16 +63,14 @@ impl Target {
         if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(TargetError::BadCharacter);
         }
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| TargetError::Scheme(url.chars().take(40).collect()))?;
+        let (scheme, rest) = url.split_once("://").ok_or(TargetError::Scheme(None))?;
         let scheme_lc = scheme.to_ascii_lowercase();
         match scheme_lc.as_str() {
             "rtmp" => {}
             "rtmps" | "rtmpe" | "rtmpt" | "rtmpte" | "rtmpts" => {
                 return Err(TargetError::UnsupportedScheme(scheme_lc))
             }
-            _ => return Err(TargetError::Scheme(url.chars().take(40).collect())),
+            _ => return Err(TargetError::Scheme(plain_scheme(scheme))),
         }
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i + 1..]),
@@ -84,6 +89,9 @@ impl Target {
         };
         let (host, port_text) = if let Some(after) = hostport.strip_prefix('[') {
             let (h, tail) = after.split_once(']').ok_or(TargetError::BadIpv6)?;
+            if h.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(TargetError::BracketsNotIpv6);
+            }
             let port = match tail {
                 "" => None,
                 t => Some(t.strip_prefix(':').ok_or(TargetError::BadIpv6)?),
@@ -104,8 +112,12 @@ impl Target {
         let (port, port_given) = match port_text {
             None => (DEFAULT_PORT, false),
             Some(p) => match p.parse::<u16>() {
-                Ok(n) if n > 0 => (n, true),
-                _ => return Err(TargetError::BadPort(p.to_string())),
+                Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => (n, true),
+                _ => {
+                    let shown = (p.len() <= 10 && p.bytes().all(|b| b.is_ascii_digit()))
+                        .then(|| p.to_string());
+                    return Err(TargetError::BadPort(shown));
+                }
             },
         };
         let (app, stream) = split_path(path);
@@ -181,6 +193,23 @@ impl Target {
     /// The application for display: query values masked unless revealed.
     pub fn redacted_app(&self, redactor: &Redactor) -> String {
         redact_query(&self.app, redactor)
+    }
+}
+
+/// A scheme worth echoing in an error: short letters, digits, `+`, `-`, `.` only.
+fn plain_scheme(scheme: &str) -> Option<String> {
+    let plain = !scheme.is_empty()
+        && scheme.len() <= 12
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    plain.then(|| scheme.to_ascii_lowercase())
+}
+
+fn shown_scheme(scheme: &Option<String>) -> String {
+    match scheme {
+        Some(s) => format!(" (not {s}://)"),
+        None => String::new(),
     }
 }
 
@@ -260,6 +289,22 @@ pub fn add_stream_secrets(stream: &str, redactor: &mut Redactor) {
     }
     for v in query_values(stream) {
         redactor.add(v);
+    }
+}
+
+/// Registers the secrets of any URL the probe sends (`--tc-url`, `--page-url`, `--swf-url`): its
+/// query values and the password of its user info.
+pub fn add_url_secrets(url: &str, redactor: &mut Redactor) {
+    for v in query_values(url) {
+        redactor.add(v);
+    }
+    let authority = url.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?']).next().unwrap_or_default()
+    });
+    if let Some((userinfo, _)) = authority.rsplit_once('@') {
+        if let Some((_, password)) = userinfo.split_once(':') {
+            redactor.add(password);
+        }
     }
 }
 
@@ -379,7 +424,7 @@ mod tests {
     fn bad_urls_say_what_is_wrong() {
         assert_eq!(
             Target::parse("http://h/a/b"),
-            Err(TargetError::Scheme("http://h/a/b".into()))
+            Err(TargetError::Scheme(Some("http".into())))
         );
         assert_eq!(
             Target::parse("rtmps://h/a/b"),
@@ -388,11 +433,11 @@ mod tests {
         assert_eq!(Target::parse("rtmp:///a/b"), Err(TargetError::NoHost));
         assert_eq!(
             Target::parse("rtmp://h:0/a/b"),
-            Err(TargetError::BadPort("0".into()))
+            Err(TargetError::BadPort(Some("0".into())))
         );
         assert_eq!(
             Target::parse("rtmp://h:99999/a"),
-            Err(TargetError::BadPort("99999".into()))
+            Err(TargetError::BadPort(Some("99999".into())))
         );
         assert_eq!(Target::parse("rtmp://::1/a/b"), Err(TargetError::BadIpv6));
         assert_eq!(
@@ -400,6 +445,34 @@ mod tests {
             Err(TargetError::BadCharacter)
         );
         assert!(Target::parse("live/abc").is_err());
+        assert_eq!(
+            Target::parse("rtmp://[127.0.0.1]/a/b"),
+            Err(TargetError::BracketsNotIpv6)
+        );
+        assert_eq!(
+            Target::parse("rtmp://h:+1935/a/b"),
+            Err(TargetError::BadPort(None))
+        );
+    }
+
+    #[test]
+    fn errors_never_echo_what_may_hold_a_secret() {
+        for url in [
+            "xyz://user:hunter2hunter2@h/live/key",
+            "rtmp//user:hunter2hunter2@h/live/key",
+            "user:hunter2hunter2@h/live/key",
+            "rtmp://user:hunter2hunter2@h:1935?key=hunter2hunter2/live/key",
+            "rtmp://h:hunter2hunter2/live/key",
+            "this-is-a-very-long-scheme-hunter2hunter2://h/live/key",
+        ] {
+            let e = Target::parse(url).unwrap_err().to_string();
+            assert!(!e.contains("hunter2"), "{url}: {e}");
+            assert!(!e.contains("user"), "{url}: {e}");
+        }
+        assert_eq!(
+            Target::parse("HTTP://h/a/b").unwrap_err().to_string(),
+            "the URL must start with rtmp:// (not http://)"
+        );
     }
 
     #[test]

@@ -134,7 +134,9 @@ pub fn metrics(outcome: &Outcome) -> Vec<Metric> {
 /// The state a failure stands for: the one exhaustive match over the error vocabulary.
 pub fn failure_state(kind: FailureKind, timeout_state: State) -> State {
     match kind {
-        FailureKind::Internal => State::Unknown,
+        FailureKind::Internal | FailureKind::LocalResources | FailureKind::NotChecked => {
+            State::Unknown
+        }
         FailureKind::Timeout => timeout_state,
         FailureKind::ResolveFailed
         | FailureKind::ConnectionRefused
@@ -257,11 +259,14 @@ mod tests {
     }
 
     #[test]
-    fn only_the_probes_own_fault_is_unknown() {
+    fn only_the_probes_own_problems_are_unknown() {
         let t = Thresholds::default();
         for kind in FailureKind::ALL {
             let state = judge(&outcome(1, 1, Some(kind)), &t, State::Critical).state;
-            let expected = if kind == FailureKind::Internal {
+            let expected = if matches!(
+                kind,
+                FailureKind::Internal | FailureKind::LocalResources | FailureKind::NotChecked
+            ) {
                 State::Unknown
             } else {
                 State::Critical

@@ -10,6 +10,7 @@ mod support;
 
 mod ecosystem;
 mod faults;
+mod hardening;
 mod harness;
 mod publish;
 mod targets;

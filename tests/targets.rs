@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 /// Runs `promtool check metrics` on an exposition and panics with its complaints.
-fn promtool_check(exposition: &str) {
+pub fn promtool_check(exposition: &str) {
     let mut child = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
@@ -139,24 +139,24 @@ fn the_prometheus_exposition_passes_promtool_and_names_metrics_like_blackbox() {
     let ok_url = format!("rtmp://127.0.0.1:{}/live/prom***", nginx.rtmp_port());
     assert_eq!(
         sample(&format!(
-            "rtmp_probe_success{{target=\"{ok_url}\",mode=\"publish\"}}"
+            "rtmp_probe_success{{target=\"{ok_url}\",mode=\"publish\","
         )),
         "1"
     );
     assert_eq!(
         sample(&format!(
-            "rtmp_probe_status{{target=\"{ok_url}\",mode=\"publish\"}}"
+            "rtmp_probe_status{{target=\"{ok_url}\",mode=\"publish\","
         )),
         "0"
     );
     let handshake: f64 = sample(&format!(
-        "rtmp_probe_duration_seconds{{target=\"{ok_url}\",mode=\"publish\",phase=\"handshake\"}}"
+        "rtmp_probe_duration_seconds{{target=\"{ok_url}\",mode=\"publish\",phase=\"handshake\","
     ))
     .parse()
     .expect("a number");
     assert!(handshake > 0.0 && handshake < 10.0);
     assert!(
-        text.contains(",step=\"connect\",kind=\"closed\"} 1"),
+        text.contains(",step=\"connect\",kind=\"closed\",target_id=\""),
         "the failure is labelled: {text}"
     );
     assert!(

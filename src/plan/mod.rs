@@ -54,11 +54,18 @@ pub struct Module {
     pub thresholds: Thresholds,
     /// The state reported when a step times out.
     pub timeout_state: State,
+    /// The stream name read from `stream_file`.
+    stream_from_file: Option<String>,
+    /// The password from `password_file` or `password`.
+    password: Option<String>,
 }
 
 /// One target and the session that probes it, with how to judge the outcome.
 #[derive(Debug, Clone)]
 pub struct Probe {
+    /// A stable, secret-free name for this target in every format: 12 hex digits of SHA-256 over
+    /// the target as written (template and all), `-2`, `-3`... for a repeat of the same one.
+    pub id: String,
     pub target: Target,
     pub session: SessionConfig,
     pub thresholds: Thresholds,
@@ -91,10 +98,18 @@ impl Plan {
         if concurrency == 0 {
             return Err(UsageError("--concurrency must be at least 1".into()));
         }
-        let probes = targets
+        let mut probes = targets
             .iter()
             .map(|t| module.probe(&t.origin, &t.url))
             .collect::<Result<Vec<_>, _>>()?;
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for p in &mut probes {
+            let n = seen.entry(p.id.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                p.id = format!("{}-{n}", p.id);
+            }
+        }
         Ok(Plan {
             probes,
             concurrency,
@@ -118,11 +133,22 @@ impl Module {
         if o.max_message_size == 0 {
             return Err(UsageError("--max-message-size must be at least 1".into()));
         }
-        if o.app.as_deref() == Some("") {
-            return Err(UsageError("--app: the application name is empty".into()));
+        if let Some(app) = &o.app {
+            check_name("--app", "application name", app)?;
         }
-        if o.stream.as_deref() == Some("") {
-            return Err(UsageError("--stream: the stream name is empty".into()));
+        if let Some(stream) = &o.stream {
+            check_name("--stream", "stream name", stream)?;
+        }
+        for (flag, value) in [
+            ("--tc-url", &o.tc_url),
+            ("--page-url", &o.page_url),
+            ("--swf-url", &o.swf_url),
+            ("--flash-ver", &o.flash_ver),
+            ("--user", &o.user),
+        ] {
+            if let Some(v) = value {
+                check_length(flag, v)?;
+            }
         }
         let mode = o.mode.name();
         let thresholds = Thresholds {
@@ -137,10 +163,25 @@ impl Module {
             StateName::Critical => State::Critical,
             StateName::Unknown => State::Unknown,
         };
+        let stream_from_file = match &o.stream_file {
+            Some(path) => {
+                let name = first_line("--stream-file", path)?;
+                check_name("--stream-file", "stream name", &name)?;
+                Some(name)
+            }
+            None => None,
+        };
+        let password = match (&o.password_file, &o.password) {
+            (Some(path), _) => Some(first_line("--password-file", path)?),
+            (None, Some(p)) => Some(p.0.clone()),
+            (None, None) => None,
+        };
         Ok(Module {
             options,
             thresholds,
             timeout_state,
+            stream_from_file,
+            password,
         })
     }
 
@@ -155,8 +196,13 @@ impl Module {
         if let Some(s) = &stream {
             crate::target::add_stream_secrets(s, &mut redactor);
         }
+        let o = &self.options;
+        for url in [&o.tc_url, &o.page_url, &o.swf_url].into_iter().flatten() {
+            crate::target::add_url_secrets(url, &mut redactor);
+        }
         let session = self.session_config(&target, stream, redactor);
         Ok(Probe {
+            id: target_id(url),
             target,
             session,
             thresholds: self.thresholds.clone(),
@@ -172,8 +218,18 @@ impl Module {
         if let Some(app) = &o.app {
             target.app = app.trim_matches('/').to_string();
         }
-        if let Some(stream) = &o.stream {
+        if let Some(stream) = o.stream.as_ref().or(self.stream_from_file.as_ref()) {
             target.stream = Some(stream.clone());
+        }
+        if let Some(user) = &o.user {
+            target.user = Some(user.clone());
+        }
+        if target.password.is_none() {
+            target.password = self.password.clone();
+        }
+        check_length(origin, &target.app)?;
+        if let Some(stream) = &target.stream {
+            check_length(origin, stream)?;
         }
         if target.app.is_empty() {
             return Err(UsageError(format!(
@@ -239,6 +295,68 @@ impl Module {
             redactor,
         }
     }
+}
+
+/// 12 hex digits of SHA-256 over the target as written: stable from run to run, distinct for
+/// distinct targets, and with 48 bits of a one-way hash nothing of a key can be read back from it
+/// (docs/DECISIONS.md, "Every target has an id").
+fn target_id(url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(url.as_bytes());
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The longest string the probe sends in a command (an AMF0 string's 16-bit length).
+const MAX_STRING: usize = u16::MAX as usize;
+
+/// A name sent to the server: not empty, no white space or control character (as in a URL, where
+/// they must be percent-encoded), no longer than an AMF0 string. The message never repeats it.
+fn check_name(flag: &str, what: &str, value: &str) -> Result<(), UsageError> {
+    if value.is_empty() {
+        return Err(UsageError(format!("{flag}: the {what} is empty")));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(UsageError(format!(
+            "{flag}: the {what} contains a space or a control character; percent-encode it"
+        )));
+    }
+    check_length(flag, value)
+}
+
+fn check_length(what: &str, value: &str) -> Result<(), UsageError> {
+    if value.len() > MAX_STRING {
+        return Err(UsageError(format!(
+            "{what}: {} bytes is longer than the {MAX_STRING} bytes an RTMP command string can \
+             hold",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The first line of a file that holds a secret, trimmed. The message names the file, never its
+/// contents.
+fn first_line(flag: &str, path: &std::path::Path) -> Result<String, UsageError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        UsageError(format!(
+            "{flag}: cannot read {}: {}",
+            path.display(),
+            crate::session::io_words(&e)
+        ))
+    })?;
+    let line = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim();
+    if line.is_empty() {
+        return Err(UsageError(format!(
+            "{flag}: {} is empty (it must hold the value on its first line)",
+            path.display()
+        )));
+    }
+    Ok(line.to_string())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 use crate::metrics::parse_duration;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -140,6 +141,17 @@ pub struct Options {
     pub app: Option<String>,
     /// The stream name (with its query), instead of the one in the URL.
     pub stream: Option<String>,
+    /// A file whose first line is the stream name, instead of the one in the URL: keeps the key
+    /// out of the process list.
+    pub stream_file: Option<PathBuf>,
+    /// The user for challenge authentication, instead of the URL's.
+    pub user: Option<String>,
+    /// A file whose first line is the password, instead of the URL's.
+    pub password_file: Option<PathBuf>,
+    /// The password itself, for callers that have it from elsewhere (the command line takes it
+    /// from `RTMP_PROBE_PASSWORD`); never read from a config file.
+    #[serde(skip)]
+    pub password: Option<Secret>,
     /// flashVer, tcUrl, pageUrl and swfUrl sent in connect, instead of the defaults.
     pub flash_ver: Option<String>,
     pub tc_url: Option<String>,
@@ -177,6 +189,10 @@ impl Default for Options {
             handshake: Handshake::default(),
             app: None,
             stream: None,
+            stream_file: None,
+            user: None,
+            password_file: None,
+            password: None,
             flash_ver: None,
             tc_url: None,
             page_url: None,
@@ -187,6 +203,16 @@ impl Default for Options {
             ip_family: Family::default(),
             show_secrets: false,
         }
+    }
+}
+
+/// A value that must never be printed: its `Debug` shows only that it is set.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
     }
 }
 

@@ -62,6 +62,8 @@ pub fn read_targets(path: &std::path::Path) -> Result<Vec<TargetInput>, UsageErr
         })?
     };
     let name = path.display().to_string();
+    // A byte-order mark, as some editors on Windows write, is not part of the first URL.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     Ok(text
         .lines()
         .enumerate()

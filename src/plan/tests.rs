@@ -144,3 +144,26 @@ fn placeholders_expand_to_fresh_values() {
     assert!(!a.contains('{') && a.starts_with("probe-"), "{a}");
     assert_ne!(a, b);
 }
+
+#[test]
+fn every_target_has_a_stable_distinct_id_and_repeats_are_numbered() {
+    let m = module(Options::default());
+    let out = Output {
+        format: Format::Nagios,
+        verbosity: 0,
+        trace: false,
+    };
+    let t = [
+        TargetInput::argument("rtmp://h/live/monitor-{random}"),
+        TargetInput::argument("rtmp://h/live/monitor-{random}"),
+        TargetInput::argument("rtmp://h/live/other-key-0123456789"),
+    ];
+    let p = Plan::new(&m, &t, 4, out).unwrap();
+    let ids: Vec<&str> = p.probes.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids[0].len(), 12);
+    assert_eq!(ids[1], format!("{}-2", ids[0]));
+    assert_ne!(ids[0], ids[2]);
+    let again = Plan::new(&m, &t, 4, out).unwrap();
+    assert_eq!(again.probes[2].id, ids[2], "stable from run to run");
+    assert!(!ids[2].contains("0123456789"));
+}

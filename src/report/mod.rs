@@ -3,11 +3,14 @@
 
 mod nagios;
 mod prometheus;
+pub mod sanitize;
 mod text;
+mod unknown;
 
 pub use nagios::{render as nagios, render_many as nagios_many};
 pub use prometheus::render as prometheus;
 pub use text::render as text;
+pub use unknown::{render as unknown, NotRun};
 
 use crate::metrics::{Range, Unit};
 use crate::plan::Probe;
@@ -81,8 +84,20 @@ pub struct ProbeInfo {
     pub version: &'static str,
 }
 
+impl ProbeInfo {
+    /// This program's name and version.
+    pub fn this() -> ProbeInfo {
+        ProbeInfo {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetReport {
+    /// A stable, secret-free name of the target (see `plan::Probe::id`).
+    pub id: String,
     /// The URL with secrets masked.
     pub url: String,
     pub host: String,
@@ -195,7 +210,10 @@ impl Report {
                 s2_echoes_c1: h.s2_echoes_c1,
                 s2_digest_valid: h.s2_digest_valid,
             }),
-            fms_ver: server.fms_ver.as_deref().map(|v| r.text(v)),
+            fms_ver: server
+                .fms_ver
+                .as_deref()
+                .map(|v| sanitize::field(&r.text(v))),
             capabilities: server.capabilities,
             window_ack_size: server.window_ack_size,
             peer_bandwidth: server
@@ -213,28 +231,29 @@ impl Report {
                 .iter()
                 .map(|s| StatusReport {
                     step: s.step.name(),
-                    command: r.text(&s.command),
-                    level: r.text(&s.status.level),
-                    code: r.text(&s.status.code),
-                    description: r.text(&s.status.description),
+                    command: sanitize::field(&r.text(&s.command)),
+                    level: sanitize::field(&r.text(&s.status.level)),
+                    code: sanitize::field(&r.text(&s.status.code)),
+                    description: sanitize::text(&r.text(&s.status.description)),
                 })
                 .collect(),
         };
         let error = outcome.failure.as_ref().map(|f| ErrorReport {
             step: f.step.name(),
             kind: f.kind.name(),
-            message: r.text(&f.message),
-            code: f.status.as_ref().map(|s| r.text(&s.code)),
-            description: f.status.as_ref().map(|s| r.text(&s.description)),
+            message: sanitize::one_line(&r.text(&f.message)),
+            code: f.status.as_ref().map(|s| sanitize::field(&r.text(&s.code))),
+            description: f
+                .status
+                .as_ref()
+                .map(|s| sanitize::text(&r.text(&s.description))),
         });
         let summary = summary(probe, outcome, verdict);
         Report {
             schema_version: SCHEMA_VERSION,
-            probe: ProbeInfo {
-                name: env!("CARGO_PKG_NAME"),
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            probe: ProbeInfo::this(),
             target: TargetReport {
+                id: probe.id.clone(),
                 url: t.redacted_url(r),
                 host: t.host.clone(),
                 port: t.port,
@@ -250,7 +269,7 @@ impl Report {
             state: verdict.state,
             status: verdict.state.name(),
             exit_code: verdict.state.code(),
-            summary: r.text(&summary),
+            summary: sanitize::one_line(&r.text(&summary)),
             started_at: humantime::format_rfc3339_micros(outcome.started_at).to_string(),
             total_ms: ms(outcome.total),
             timeout_ms: ms(probe.session.timeout),
@@ -272,7 +291,11 @@ impl Report {
                 })
                 .collect(),
             metrics,
-            notes: outcome.notes.iter().map(|n| r.text(n)).collect(),
+            notes: outcome
+                .notes
+                .iter()
+                .map(|n| sanitize::one_line(&r.text(n)))
+                .collect(),
         }
     }
 

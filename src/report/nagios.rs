@@ -25,8 +25,9 @@ pub fn render(report: &Report, long: bool) -> String {
 }
 
 /// One aggregate line for several targets: the worst state, how many were OK, the first problem,
-/// per-target totals as perfdata; then each target's own line as long output (always: the first
-/// line alone cannot say which target failed).
+/// per-target totals as perfdata (labelled by target id); then each target's own line as long
+/// output (always: the first line alone cannot say which target failed), ending with the
+/// target's id and masked URL.
 pub fn render_many(reports: &[Report], worst: State, long: bool) -> String {
     let ok = reports.iter().filter(|r| r.state == State::Ok).count();
     let mut summary = format!("{ok} of {} targets OK", reports.len());
@@ -41,11 +42,8 @@ pub fn render_many(reports: &[Report], worst: State, long: bool) -> String {
     let mut out = format!("RTMP {} - {summary}", worst.name());
     let mut perf = String::new();
     for r in reports {
-        if !perf.is_empty() {
-            perf.push(' ');
-        }
         if let Some(total) = r.metrics.iter().find(|m| m.name == "total") {
-            let label = format!("{} total", r.target.url);
+            let label = format!("{} total", r.target.id);
             perf_item(&mut perf, &label, total, r.timeout_ms);
         }
     }
@@ -55,7 +53,14 @@ pub fn render_many(reports: &[Report], worst: State, long: bool) -> String {
     }
     out.push('\n');
     for r in reports {
-        let _ = writeln!(out, "RTMP {} - {}", r.status, one_line(&r.summary));
+        let _ = writeln!(
+            out,
+            "RTMP {} - {} [{} {}]",
+            r.status,
+            one_line(&r.summary),
+            r.target.id,
+            one_line(&r.target.url)
+        );
         if long {
             for line in super::text::detail_lines(r) {
                 let _ = writeln!(out, "  {}", one_line(&line));
@@ -65,9 +70,11 @@ pub fn render_many(reports: &[Report], worst: State, long: bool) -> String {
     out
 }
 
-/// Nagios reads up to the first `|` as text: keep the summary on one line and free of pipes.
+/// Nagios reads up to the first `|` as text: keep the summary on one line and free of pipes. A
+/// pipe becomes a broken bar, `¦`, which reads as what it replaces without being it (a `/` would
+/// make the application `li|ve` look like `li/ve`, another name).
 fn one_line(s: &str) -> String {
-    s.replace(['\n', '\r'], " ").replace('|', "/")
+    s.replace(['\n', '\r'], " ").replace('|', "¦")
 }
 
 /// `'label'=value[UOM];[warn];[crit];[min];[max]` for every measured metric: each step that ran

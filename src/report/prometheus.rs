@@ -101,11 +101,14 @@ fn sample(out: &mut String, name: &str, r: &Report, extra: &[(&str, &str)], valu
         out,
         "{name}{{target=\"{}\",mode=\"{}\"",
         escape(&r.target.url),
-        escape(r.mode)
+        escape(r.mode),
     );
     for (k, v) in extra {
         let _ = write!(out, ",{k}=\"{}\"", escape(v));
     }
+    // The masked URL can be the same for two targets (two keys that mask alike): the id keeps
+    // their series apart.
+    let _ = write!(out, ",target_id=\"{}\"", escape(&r.target.id));
     let _ = writeln!(out, "}} {}", crate::metrics::trim_number(value));
 }
 

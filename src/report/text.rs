@@ -80,8 +80,12 @@ pub fn detail_lines(report: &Report) -> Vec<String> {
     }
     for s in &sv.statuses {
         lines.push(format!(
-            "status at {}: {} {} {} {:?}",
-            s.step, s.command, s.level, s.code, s.description
+            "status at {}: {} {} {} \"{}\"",
+            s.step,
+            s.command,
+            s.level,
+            s.code,
+            s.description.replace('"', "\\\"")
         ));
     }
     if let Some(e) = &report.error {

@@ -97,13 +97,18 @@ pub enum FailureKind {
     UnexpectedReply,
     /// Another socket error.
     Io,
+    /// The machine the probe runs on ran out of something (file descriptors, memory, ports):
+    /// the probe's problem, not the server's.
+    LocalResources,
+    /// Not checked: the run's `--timeout` ran out before this target's turn came.
+    NotChecked,
     /// The probe's own fault.
     Internal,
 }
 
 impl FailureKind {
     /// Every kind, in the order of docs/ERRORS.md.
-    pub const ALL: [FailureKind; 17] = [
+    pub const ALL: [FailureKind; 19] = [
         FailureKind::ResolveFailed,
         FailureKind::ConnectionRefused,
         FailureKind::ConnectFailed,
@@ -120,6 +125,8 @@ impl FailureKind {
         FailureKind::MalformedReply,
         FailureKind::UnexpectedReply,
         FailureKind::Io,
+        FailureKind::LocalResources,
+        FailureKind::NotChecked,
         FailureKind::Internal,
     ];
 
@@ -142,6 +149,8 @@ impl FailureKind {
             FailureKind::MalformedReply => "malformed_reply",
             FailureKind::UnexpectedReply => "unexpected_reply",
             FailureKind::Io => "io_error",
+            FailureKind::LocalResources => "local_resources",
+            FailureKind::NotChecked => "not_checked",
             FailureKind::Internal => "internal",
         }
     }
@@ -201,6 +210,19 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// An outcome with nothing recorded yet, started at `started_at`.
+    pub fn empty(started_at: SystemTime) -> Outcome {
+        Outcome {
+            started_at,
+            address: None,
+            steps: Vec::new(),
+            total: Duration::ZERO,
+            failure: None,
+            server: ServerInfo::default(),
+            notes: Vec::new(),
+        }
+    }
+
     pub fn step(&self, step: Step) -> Option<&StepRecord> {
         self.steps.iter().find(|r| r.step == step)
     }

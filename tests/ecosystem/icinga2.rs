@@ -64,7 +64,8 @@ include \"{}\"
         &icinga_args("-C", &config.to_string_lossy(), &defines),
     );
     assert_eq!(code, 0, "icinga2 daemon -C:\n{out}");
-    assert!(out.contains("Instantiated 2 Services."), "{out}");
+    // rtmp-publish, rtmp-connect, and rtmp-publish-keyed (the stream key from a file).
+    assert!(out.contains("Instantiated 3 Services."), "{out}");
     assert!(!out.contains("warning/"), "warnings:\n{out}");
 }
 
