@@ -43,36 +43,43 @@
 //! response = md5hex(ha1 + ":" + nonce + ":00000001:" + CN + ":auth:" + ha2)
 //! ```
 //!
-//! # What ffmpeg 5.1 sends (checked against `tests/support/auth_server.rs` by `tests/auth.rs`)
+//! # What ffmpeg 5.1 sends (seen by `tests/support/auth_server.rs` in `tests/auth.rs`)
 //!
-//! - Round 2 appends `?authmod=adobe&user=USER` (or `llnw`) to both `app` and `tcUrl`, USER as it
-//!   is written in the URL (ffmpeg does not decode or encode it).
-//! - Round 3 replaces that with the whole answer, again on both `app` and `tcUrl`: for Adobe
-//!   `?authmod=adobe&user=USER&challenge=CC&response=R&opaque=O`, for Limelight
-//!   `?authmod=llnw&user=USER&nonce=N&cnonce=CN&nc=00000001&response=R`. USER there is the `user`
-//!   of the server's challenge, not the one of the URL.
-//! - Each round is a new TCP connection, a new handshake, and `connect` with transaction id 1 again.
-//! - ffmpeg answers one challenge at most (`auth_tried`), gives up on `?reason=authfailed` and
-//!   `?reason=nosuchuser`, and on an `authmod=` refusal when it has no credentials.
-//! - It reads only the first 255 bytes of the description.
+//! - Each round is a new TCP connection with a new handshake, and `connect` starts again at
+//!   transaction id 1.
+//! - Round 2 appends `?authmod=adobe&user=USER` (or `llnw`) to both `app` and `tcUrl`, USER as
+//!   written in the URL: ffmpeg neither decodes nor encodes the userinfo (`b%40b` goes as
+//!   `b%40b`), and hashes the password as written too (`p%40ss` is hashed as those 6 bytes).
+//! - Round 3 appends the whole answer instead, again to both: for Adobe
+//!   `?authmod=adobe&user=USER&challenge=CC&response=R&opaque=O` (`&opaque=` only when the server
+//!   sent one), for Limelight `?authmod=llnw&user=USER&nonce=N&cnonce=CN&nc=00000001&response=R`.
+//!   USER there is the `user` of the server's challenge. base64 values go unencoded (`+`, `/`, `=`).
+//! - It answers one challenge at most and gives up on `?reason=authfailed`,
+//!   `?reason=nosuchuser`, and on any `authmod=` refusal when it has no credentials. It does not
+//!   count "need auth" rounds: a server that answers every connect with `code=403 need auth`
+//!   makes it reconnect without end.
+//! - On an `app` that already has a query it appends a second `?` (`app?tok=1?authmod=...`).
+//! - It reads only the first 255 bytes of a description (`tmpstr[256]` in its source).
 //!
-//! Where this module departs from ffmpeg, on purpose (docs/AUTH.md has the reasons):
-//! - the user of round 2 is percent-encoded here (everything but `A-Z a-z 0-9 - . _ ~`), since
-//!   [`Credentials`] hold the decoded user; for a plain user name the bytes are ffmpeg's;
-//! - when `app` or `tcUrl` already has a query, the auth query is joined with `&`, not a second `?`;
+//! Where this module departs from ffmpeg, on purpose (docs/DECISIONS.md gives the reasons):
+//! - [`Credentials`] hold the decoded user and password; the user is percent-encoded in round 2
+//!   (everything but `A-Z a-z 0-9 - . _ ~`): for a plain user name the bytes are ffmpeg's;
+//! - when `app` or `tcUrl` already has a query, the auth query is joined with `&`;
+//! - a second "need auth" or a second challenge ends the flow: three connects at most;
 //! - a challenge without a `user` is answered with the configured user (ffmpeg hashes an empty
-//!   one); a Limelight challenge without a `nonce` is not answered at all ([`AuthFailureKind::
-//!   AuthMalformed`]);
+//!   one); a Limelight challenge without a `nonce` is not answered
+//!   ([`AuthFailureKind::AuthMalformed`]);
 //! - `?reason=authfail...` counts as a refused password (librtmp's test for Limelight), and
-//!   `code=403` alone as "need auth" (Red5 writes `code=403 .need auth`).
+//!   `code=403` without `?reason=` as "need auth" (Red5 writes `code=403 .need auth`);
+//! - an `authmod=` name must match whole (ffmpeg's `strstr` takes `authmod=adobex` for adobe).
 //!
 //! # Secrets
 //!
-//! The password, the Adobe `digest` and the Limelight `ha1` (each lets anyone answer any later
-//! challenge of that server for that user), and the `response` are secret: [`AuthFlow::secrets`]
-//! lists the ones known so far, for the session to register with [`crate::redact::Redactor`]
-//! before anything that contains them (the round-3 `connect`, its trace) is logged. The salt,
-//! challenge, opaque, nonce and client nonces are not secret: they are worthless without the
+//! The password, the Adobe `digest` and the Limelight `ha1` (each stands for the password with
+//! that server), and the `response` are secret: [`AuthFlow::secrets`] lists the ones known so far,
+//! for the session to register with [`crate::redact::Redactor`] before anything that contains them
+//! (the round-3 `connect`, its trace) is logged. The password itself never goes on the wire. The
+//! salt, challenge, opaque, nonce and client nonces are not secret: they are worthless without the
 //! password.
 //!
 //! # Hostile descriptions
