@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TARGETS=(amf0_decode chunk_decode handshake message_decode)
+TARGETS=(amf0_decode auth_refusal chunk_decode handshake message_decode)
 FIX=tests/fixtures
 CORPUS=fuzz/corpus
 
@@ -98,6 +98,19 @@ seed_all() {
   bytes "$FIX/ffmpeg-nginx-s2c.bin" 3085 3089 | seed message_decode nginx-window-ack-size '\x05'
   bytes "$FIX/ffmpeg-nginx-s2c.bin" 3101 3106 | seed message_decode nginx-set-peer-bandwidth '\x06'
   bytes "$FIX/ffmpeg-nginx-s2c.bin" 3118 3122 | seed message_decode nginx-set-chunk-size '\x01'
+
+  # auth_refusal: flags byte (bit 0: the flow has credentials), then the descriptions of one
+  # authentication's refusals, separated by 0x00, as Wowza (adobe) and Limelight (llnw) word them.
+  local reject='[ AccessManager.Reject ] : '
+  printf '%s\0%s\0%s' \
+    "$reject[ code=403 need auth; authmod=adobe ] : " \
+    "$reject[ authmod=adobe ] : ?reason=needauth&user=bob&salt=Kx9sAA==&challenge=4lmAAA==&opaque=vgoAAA==" \
+    "$reject[ authmod=adobe ] : ?reason=authfailed&opaque=vgoAAA==" | seed auth_refusal adobe-rounds '\x01'
+  printf '%s\0%s\0%s' \
+    "$reject[ code=403 need auth; authmod=llnw ] : " \
+    "$reject[ authmod=llnw ] : ?reason=needauth&user=bob&nonce=MTIzNDU2Nzg5" \
+    "$reject[ authmod=llnw ] : ?reason=nosuchuser" | seed auth_refusal llnw-rounds '\x01'
+  printf '%s' "$reject[ code=403 need auth; authmod=adobe ] : " | seed auth_refusal no-credentials '\x00'
 
   for t in "${TARGETS[@]}"; do
     say "$CORPUS/$t: $(find "$CORPUS/$t" -type f | wc -l) files"

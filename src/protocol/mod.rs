@@ -16,6 +16,7 @@
 //! length field before the bytes are there, and bound what they buffer (see [`Limits`]).
 
 pub mod amf0;
+pub mod auth;
 pub mod chunk;
 pub mod command;
 pub mod conn;

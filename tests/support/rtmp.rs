@@ -1,5 +1,6 @@
 //! A small blocking RTMP client built on the crate's protocol module, for tests that need a second
-//! party: e.g. a publisher that holds a stream name so that the probe meets `BadName`.
+//! party: e.g. a publisher that holds a stream name so that the probe meets `BadName`, or a client
+//! that drives `protocol::auth` against the scripted authenticating server.
 
 use rtmp_probe::protocol::chunk::{ChunkDecoder, ChunkEncoder, RawMessage};
 use rtmp_probe::protocol::command::{Command, ConnectProperties};
@@ -10,14 +11,19 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-/// An open RTMP connection that is publishing a stream; the stream is released when it drops.
-pub struct Publisher {
+/// One client connection, past the handshake.
+pub struct Client {
     stream: TcpStream,
+    enc: ChunkEncoder,
+    dec: ChunkDecoder,
+    /// Bytes read but not decoded yet.
+    pending: Vec<u8>,
+    next_transaction: f64,
 }
 
-impl Publisher {
-    /// Connects to 127.0.0.1:`port`, publishes `app`/`name` and waits for `Publish.Start`.
-    pub fn start(port: u16, app: &str, name: &str) -> Publisher {
+impl Client {
+    /// Connects to 127.0.0.1:`port` and does the plain handshake.
+    pub fn open(port: u16) -> Client {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the RTMP port");
         stream.set_nodelay(true).expect("nodelay");
         stream
@@ -36,75 +42,105 @@ impl Publisher {
                 stream.write_all(&c2).expect("send C2");
             }
         }
-        let mut enc = ChunkEncoder::new();
-        let mut dec = ChunkDecoder::new(Limits::default());
-        let tc_url = format!("rtmp://127.0.0.1:{port}/{app}");
-        let send = |stream: &mut TcpStream, enc: &mut ChunkEncoder, csid, msid, c: Command| {
-            let raw = Message::Command {
-                amf3: false,
-                command: c,
-            }
-            .into_raw(csid, msid, 0);
-            let mut out = Vec::new();
-            enc.encode(&raw, &mut out).expect("encode a command");
-            stream.write_all(&out).expect("send a command");
-        };
-        let mut wait = |stream: &mut TcpStream,
-                        pending: &mut Vec<u8>,
-                        pred: &dyn Fn(&Command) -> bool|
-         -> Command {
-            let deadline = Instant::now() + Duration::from_secs(5);
-            loop {
-                assert!(Instant::now() < deadline, "no reply from the server");
-                let (used, msg) = dec.feed(pending).expect("valid chunk stream");
-                pending.drain(..used);
-                if let Some(raw) = msg {
-                    if let Some(c) = command_of(&raw) {
-                        if pred(&c) {
-                            return c;
-                        }
+        Client {
+            stream,
+            enc: ChunkEncoder::new(),
+            dec: ChunkDecoder::new(Limits::default()),
+            pending,
+            next_transaction: 1.0,
+        }
+    }
+
+    /// Sends a command on chunk stream `csid`, message stream `msid`.
+    pub fn send(&mut self, csid: u32, msid: u32, command: Command) {
+        let raw = Message::Command {
+            amf3: false,
+            command,
+        }
+        .into_raw(csid, msid, 0);
+        let mut out = Vec::new();
+        self.enc.encode(&raw, &mut out).expect("encode a command");
+        self.stream.write_all(&out).expect("send a command");
+    }
+
+    /// Reads until a command that `pred` accepts arrives (5 s at most).
+    pub fn wait(&mut self, pred: &dyn Fn(&Command) -> bool) -> Command {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut buf = vec![0u8; 8192];
+        loop {
+            assert!(Instant::now() < deadline, "no reply from the server");
+            let (used, msg) = self.dec.feed(&self.pending).expect("valid chunk stream");
+            self.pending.drain(..used);
+            if let Some(raw) = msg {
+                if let Some(c) = command_of(&raw) {
+                    if pred(&c) {
+                        return c;
                     }
-                    continue;
                 }
-                if used > 0 {
-                    continue;
-                }
-                let n = stream.read(&mut buf).expect("read a reply");
-                assert!(n > 0, "server closed the connection");
-                pending.extend_from_slice(&buf[..n]);
+                continue;
             }
-        };
+            if used > 0 {
+                continue;
+            }
+            let n = self.stream.read(&mut buf).expect("read a reply");
+            assert!(n > 0, "server closed the connection");
+            self.pending.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    /// Sends a command on chunk stream 3 with the next transaction id and waits for its answer.
+    fn call(&mut self, msid: u32, make: impl FnOnce(f64) -> Command) -> Command {
+        let tx = self.next_transaction;
+        self.next_transaction += 1.0;
+        self.send(3, msid, make(tx));
+        self.wait(&|c| c.transaction_id == tx)
+    }
+
+    /// Sends connect with `app` and `tc_url`; returns the answer (`_result` or `_error`).
+    pub fn connect(&mut self, app: &str, tc_url: &str) -> Command {
         let props = ConnectProperties::new(app, tc_url).to_properties();
-        send(&mut stream, &mut enc, 3, 0, Command::connect(1.0, props));
-        let c = wait(&mut stream, &mut pending, &|c| c.transaction_id == 1.0);
-        assert!(c.is_result(), "connect refused: {c:?}");
-        send(&mut stream, &mut enc, 3, 0, Command::create_stream(2.0));
-        let c = wait(&mut stream, &mut pending, &|c| c.transaction_id == 2.0);
+        self.call(0, |tx| Command::connect(tx, props))
+    }
+
+    /// createStream, then publish `name`; returns the code of the onStatus that answers it.
+    pub fn publish(&mut self, name: &str) -> String {
+        let c = self.call(0, Command::create_stream);
         let id = c
             .arguments
             .first()
             .and_then(|v| v.as_f64())
             .expect("stream id") as u32;
-        send(
-            &mut stream,
-            &mut enc,
-            8,
-            id,
-            Command::publish(3.0, name, "live"),
-        );
-        let c = wait(&mut stream, &mut pending, &|c| c.name == "onStatus");
-        let code = c.status().map(|s| s.code).unwrap_or_default();
+        let tx = self.next_transaction;
+        self.next_transaction += 1.0;
+        self.send(8, id, Command::publish(tx, name, "live"));
+        let c = self.wait(&|c| c.name == "onStatus");
+        c.status().map(|s| s.code).unwrap_or_default()
+    }
+}
+
+/// An open RTMP connection that is publishing a stream; the stream is released when it drops.
+pub struct Publisher {
+    client: Client,
+}
+
+impl Publisher {
+    /// Connects to 127.0.0.1:`port`, publishes `app`/`name` and waits for `Publish.Start`.
+    pub fn start(port: u16, app: &str, name: &str) -> Publisher {
+        let mut client = Client::open(port);
+        let c = client.connect(app, &format!("rtmp://127.0.0.1:{port}/{app}"));
+        assert!(c.is_result(), "connect refused: {c:?}");
+        let code = client.publish(name);
         assert_eq!(
             code, "NetStream.Publish.Start",
             "the holder could not publish"
         );
-        Publisher { stream }
+        Publisher { client }
     }
 }
 
 impl Drop for Publisher {
     fn drop(&mut self) {
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        let _ = self.client.stream.shutdown(std::net::Shutdown::Both);
     }
 }
 
