@@ -12,4 +12,5 @@ mod ecosystem;
 mod faults;
 mod harness;
 mod publish;
+mod synth;
 mod targets;

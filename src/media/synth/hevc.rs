@@ -98,9 +98,10 @@ fn profile_tier_level(level_idc: u8) -> [u8; 12] {
     w.bits(0, 43); // general_reserved_zero_43bits (the layout for profiles 1 and 2)
     w.flag(false); // general_inbld_flag
     w.u(u32::from(level_idc), 8);
-    let bytes = w.finish();
     let mut out = [0u8; 12];
-    out.copy_from_slice(&bytes);
+    for (slot, byte) in out.iter_mut().zip(w.finish()) {
+        *slot = byte; // 96 bits: exactly 12 bytes
+    }
     out
 }
 

@@ -238,25 +238,35 @@ fn marker_in_nals(data: &[u8], syntax: NalSyntax) -> Option<Marker> {
             .first_chunk::<2>()
             .is_some_and(|h| hevc::is_vcl(hevc::nal_type_of(*h))),
     };
-    let (seq, send_time_us, sent_sum) = length_prefixed(data)
+    let found = length_prefixed(data)
         .map_while(Result::ok)
         .find_map(is_sei_with_marker)?;
+    let units = length_prefixed(data).map(|nal| nal.map(|nal| (is_vcl(nal), nal)));
+    Some(verify(found, units))
+}
+
+/// The marker `(seq, send_time_us, checksum)` found in a frame, checked against the frame's
+/// units: `(whether the checksum covers it, its bytes)`, or `Err(())` where the framing broke.
+fn verify<'a>(
+    (seq, send_time_us, sent_sum): (u64, u64, u64),
+    units: impl Iterator<Item = Result<(bool, &'a [u8]), ()>>,
+) -> Marker {
     let mut intact = true;
     let mut h = Fnv1a64::new();
     h.update(&seq.to_be_bytes());
     h.update(&send_time_us.to_be_bytes());
-    for nal in length_prefixed(data) {
-        match nal {
-            Ok(nal) if is_vcl(nal) => h.update(nal),
-            Ok(_) => {}
+    for unit in units {
+        match unit {
+            Ok((true, bytes)) => h.update(bytes),
+            Ok((false, _)) => {}
             Err(()) => intact = false,
         }
     }
-    Some(Marker {
+    Marker {
         seq,
         send_time_us,
         checksum_ok: intact && h.finish() == sent_sum,
-    })
+    }
 }
 
 /// The OBUs of an AV1 temporal unit in the low-overhead format (every OBU with
@@ -302,26 +312,12 @@ fn marker_in_obus(data: &[u8]) -> Option<Marker> {
         rest: data,
         broken: false,
     };
-    let (seq, send_time_us, sent_sum) = obus()
+    let found = obus()
         .map_while(Result::ok)
         .filter(|obu| obu.obu_type == av1::OBU_METADATA)
         .find_map(|obu| marker_in_av1_metadata(obu.payload))?;
-    let mut intact = true;
-    let mut h = Fnv1a64::new();
-    h.update(&seq.to_be_bytes());
-    h.update(&send_time_us.to_be_bytes());
-    for obu in obus() {
-        match obu {
-            Ok(obu) if av1::is_checksummed(obu.obu_type) => h.update(obu.bytes),
-            Ok(_) => {}
-            Err(()) => intact = false,
-        }
-    }
-    Some(Marker {
-        seq,
-        send_time_us,
-        checksum_ok: intact && h.finish() == sent_sum,
-    })
+    let units = obus().map(|obu| obu.map(|o| (av1::is_checksummed(o.obu_type), o.bytes)));
+    Some(verify(found, units))
 }
 
 /// Finds the probe's marker in a received FLV video tag body (an RTMP video message payload) and

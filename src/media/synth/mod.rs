@@ -30,15 +30,17 @@
 //! moving element would cost 2 macroblocks (768 bytes) a frame, where one DC level costs 4 bytes.
 //! The moving element makes consecutive frames differ, and lets a test check decoded pixels.
 //!
-//! Sizes (H.264 frames with their 46-byte marker SEI and 4-byte length prefixes; AAC stereo):
+//! Sizes, as FLV tag bodies (= RTMP message payloads: the 5-byte video tag header, the 4-byte
+//! NAL lengths, the marker SEI of 44 bytes plus emulation prevention, and the slice; 2 + 7 bytes
+//! for stereo AAC), pinned by the unit test `frame_sizes_match_the_module_documentation`:
 //!
-//! | | IDR frame | P frame | video, 1 s at 30 fps (keyframe every 2 s) | AAC 48 kHz, 1 s |
+//! | size | IDR frame | P frame | video, 1 s at 30 fps, key frame every 2 s | AAC, 1 s at 48 kHz |
 //! |---|---|---|---|---|
-//! | 320x180 | 308 B | 66 B | ~2.1 KB (17 kbit/s) | 47 x 9 B = 0.4 KB |
-//! | 1280x720 | 3.67 KB | 66 B | ~3.8 KB (31 kbit/s) | 0.4 KB |
+//! | 320x180 | 307 B | 74 B | 2.3 KB (19 kbit/s) | 47 x 9 B = 0.42 KB |
+//! | 1280x720 | 3.67 KB | 76 B | 4.1 KB (33 kbit/s) | 0.42 KB |
 //!
-//! (The FLV tag headers add 5 bytes a video frame and 2 an audio frame; figures are pinned by
-//! the unit tests `frame_sizes_match_the_module_documentation`.)
+//! An IDR picture costs one byte a macroblock; a P picture costs the same whatever the size, and
+//! two thirds of it is the marker.
 //!
 //! # Use
 //!

@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use crate::protocol::amf0::{encode_all, Value};
+use crate::protocol::chunk::RawMessage;
 use crate::protocol::command::data_set_frame;
-use crate::protocol::message::type_id;
+use crate::protocol::message::{csid, type_id};
 
 use super::audio::{
     aac_audio_specific_config, aac_silent_frame, opus_head, opus_silent_packet, AAC_FRAME_SAMPLES,
@@ -53,6 +54,24 @@ impl Item {
                 type_id::VIDEO
             }
             ItemKind::AudioConfig | ItemKind::AudioFrame => type_id::AUDIO,
+        }
+    }
+
+    /// The RTMP message to hand to the chunk encoder, on message stream `stream_id` (the one
+    /// `createStream` returned) and the chunk streams ffmpeg uses: 4 for data and audio, 6 for
+    /// video.
+    pub fn into_raw(self, stream_id: u32) -> RawMessage {
+        let type_id = self.message_type();
+        RawMessage {
+            csid: if type_id == type_id::VIDEO {
+                csid::VIDEO
+            } else {
+                csid::AUDIO
+            },
+            timestamp: self.timestamp_ms,
+            type_id,
+            stream_id,
+            payload: self.body,
         }
     }
 }

@@ -752,6 +752,29 @@ fn the_stream_starts_with_metadata_and_both_sequence_headers_at_time_zero() {
             (ItemKind::AudioFrame, 0, 8),
         ]
     );
+    let raw: Vec<_> = all
+        .iter()
+        .map(|i| {
+            let raw = i.clone().into_raw(1);
+            (
+                raw.csid,
+                raw.type_id,
+                raw.stream_id,
+                raw.timestamp,
+                raw.payload == i.body,
+            )
+        })
+        .collect();
+    assert_eq!(
+        raw,
+        [
+            (4, 18, 1, 0, true),
+            (6, 9, 1, 0, true),
+            (4, 8, 1, 0, true),
+            (6, 9, 1, 0, true),
+            (4, 8, 1, 0, true)
+        ]
+    );
     assert_eq!(&all[1].body[..5], [0x17, 0, 0, 0, 0], "AVC sequence header");
     assert_eq!(all[2].body, [0xaf, 0, 0x11, 0x90], "AAC sequence header");
     assert_eq!(&all[3].body[..5], [0x17, 1, 0, 0, 0], "AVC key frame");
