@@ -9,7 +9,7 @@
 //!   except a light 16x16 square that moves one macroblock a frame (one `I_16x16` macroblock with
 //!   a single DC coefficient, and the macroblock it left coded grey again). The frame rate is in
 //!   the SPS VUI; sizes that are not multiples of 16 are cropped. ffmpeg decodes it without a
-//!   single error (tests/synth.rs).
+//!   single error (tests/synth/).
 //! - **AAC-LC** ([`audio`]): an AudioSpecificConfig and silent `raw_data_block()`s whose
 //!   channel streams transmit no scale factor band (4 bytes mono, 7 stereo).
 //! - **HEVC** ([`hevc`]) and **AV1** ([`av1`]): real parameter sets / sequence header and

@@ -1,6 +1,6 @@
 //! Unit tests of the synthetic media. The bit patterns expected here were worked out by hand from
 //! the syntax tables (ISO/IEC 14496-10 §7.3 and §9, 14496-3 §4.4, RFC 6716/7845, AV1 §4.10), not
-//! taken from the writers' output; tests/synth.rs checks the streams against ffmpeg.
+//! taken from the writers' output; tests/synth/ checks the streams against ffmpeg.
 
 use super::bits::{escape_into, leb128_into, read_leb128, BitWriter, Fnv1a64, Unescape};
 use super::*;
