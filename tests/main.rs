@@ -14,5 +14,6 @@ mod faults;
 mod hardening;
 mod harness;
 mod publish;
+mod synth;
 mod targets;
 mod thresholds;
