@@ -13,3 +13,4 @@ mod faults;
 mod harness;
 mod publish;
 mod targets;
+mod tls;

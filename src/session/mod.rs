@@ -22,6 +22,7 @@ mod fault;
 mod outcome;
 mod steps;
 mod transport;
+pub mod tls;
 pub mod wire;
 
 pub use fault::io_words;

@@ -38,7 +38,7 @@ const START_ATTEMPTS: usize = 5;
 const QUIT_GRACE: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(2);
 
-const INSTALL_HINT: &str =
+pub(super) const INSTALL_HINT: &str =
     "run the tests with scripts/test.sh, or install them: apt-get install nginx libnginx-mod-rtmp";
 
 /// A running private nginx-rtmp; stopped, reaped and cleaned up on drop.
@@ -312,7 +312,7 @@ impl Drop for Nginx {
 
 /// SIGQUIT (graceful; with `master_process off` nginx exits at once), up to 2 s for it to exit, then
 /// SIGKILL; always reaped, so no zombie is left.
-fn stop(child: &mut Child) {
+pub(super) fn stop(child: &mut Child) {
     if let Ok(Some(_)) = child.try_wait() {
         return;
     }
@@ -336,19 +336,19 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn accepts(port: u16) -> bool {
+pub(super) fn accepts(port: u16) -> bool {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok()
 }
 
-fn read_lossy(path: &Path) -> String {
+pub(super) fn read_lossy(path: &Path) -> String {
     fs::read(path)
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default()
 }
 
 /// `/usr/sbin/nginx` (Debian's place, not always on a user's PATH), else `nginx` on PATH.
-fn find_nginx() -> PathBuf {
+pub(super) fn find_nginx() -> PathBuf {
     let debian = Path::new("/usr/sbin/nginx");
     if debian.is_file() {
         return debian.to_path_buf();
