@@ -165,13 +165,19 @@ fn an_ip_address_is_verified_against_the_ip_name_and_sni_overrides_the_name() {
         let (result, _) = tls_step(port, "127.0.0.1", &config).await;
         let (stream, info) = success(result);
         assert_eq!(info.sni, None, "no SNI for an IP address");
-        assert_eq!(info.verified_name, "127.0.0.1", "verified against the IP name");
+        assert_eq!(
+            info.verified_name, "127.0.0.1",
+            "verified against the IP name"
+        );
         assert!(info.verified);
         drop(stream);
         // The server's side agrees on the version.
         let line = rig.front.wait_for_log_line(port);
         let nginx_version = info.version.replace(' ', "v");
-        assert!(line.contains(&format!("protocol={nginx_version}")), "{line} vs {info:?}");
+        assert!(
+            line.contains(&format!("protocol={nginx_version}")),
+            "{line} vs {info:?}"
+        );
     });
 
     // --sni other.example on the wrong-name listener, reached by IP: sent and verified.
@@ -320,7 +326,11 @@ fn a_chain_with_an_intermediate_reports_the_earliest_expiry_of_the_chain() {
         assert!(leaf.issuer.contains("intermediate"), "{leaf:?}");
         let earliest = info.chain_earliest_expiry.expect("earliest expiry");
         assert!(earliest < leaf.not_after);
-        assert_eq!(info.days_left(SystemTime::now()), Some(9), "the intermediate's 10 days");
+        assert_eq!(
+            info.days_left(SystemTime::now()),
+            Some(9),
+            "the intermediate's 10 days"
+        );
     });
 }
 
@@ -358,9 +368,9 @@ fn a_server_with_only_an_old_cipher_refuses_with_an_alert_named_in_the_message()
             }
         );
         assert!(
-            failure
-                .to_string()
-                .starts_with("the server refused the TLS handshake with the alert handshake_failure"),
+            failure.to_string().starts_with(
+                "the server refused the TLS handshake with the alert handshake_failure"
+            ),
             "{failure}"
         );
     });
@@ -377,7 +387,9 @@ fn a_listener_that_never_answers_the_client_hello_times_out_at_the_deadline() {
         assert_eq!(failure, TlsFailure::Timeout { received: 0 });
         assert!(took >= SHORT, "it waited for the whole deadline: {took:?}");
         assert!(
-            failure.to_string().contains("answer to the TLS ClientHello"),
+            failure
+                .to_string()
+                .contains("answer to the TLS ClientHello"),
             "{failure}"
         );
     });
@@ -393,7 +405,9 @@ fn a_server_that_closes_after_the_client_hello_is_closed_during_the_handshake() 
         assert_eq!(failure, TlsFailure::Closed { received: 0 });
         assert_eq!(failure.kind_name(), "closed");
         assert!(
-            failure.to_string().contains("without answering the TLS ClientHello"),
+            failure
+                .to_string()
+                .contains("without answering the TLS ClientHello"),
             "{failure}"
         );
     });
@@ -408,8 +422,7 @@ fn rtmps_to_a_plain_nginx_rtmp_port_times_out_with_the_plain_rtmp_hint() {
     let rtmp = Nginx::start();
     let config = client_config_without_system_store(&TlsOptions::default()).expect("config");
     runtime().block_on(async {
-        let (result, took) =
-            tls_step_within(rtmp.rtmp_port(), "localhost", &config, SHORT).await;
+        let (result, took) = tls_step_within(rtmp.rtmp_port(), "localhost", &config, SHORT).await;
         let failure = failure(result);
         assert_eq!(failure, TlsFailure::Timeout { received: 0 });
         assert!(took >= SHORT, "{took:?}");
@@ -429,16 +442,21 @@ fn ffmpeg_publishes_through_the_tls_front_with_verification_on() {
     );
     let output = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
-        .args(["-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "1"])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=10",
+            "-t",
+            "1",
+        ])
         .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "10"])
         .args(["-tls_verify", "1", "-ca_file"])
         .arg(pki.ca_file())
         .args(["-f", "flv", &url])
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| {
-            panic!("run ffmpeg ({e}): install it with apt-get install ffmpeg")
-        });
+        .unwrap_or_else(|e| panic!("run ffmpeg ({e}): install it with apt-get install ffmpeg"));
     assert!(
         output.status.success(),
         "ffmpeg could not publish through the TLS front: {}\nfront log:\n{}",

@@ -21,8 +21,8 @@
 mod fault;
 mod outcome;
 mod steps;
-mod transport;
 pub mod tls;
+mod transport;
 pub mod wire;
 
 pub use fault::io_words;

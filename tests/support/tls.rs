@@ -18,8 +18,8 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
 };
 use tempfile::TempDir;
 
@@ -107,8 +107,18 @@ impl Pki {
         let local = ["localhost", "127.0.0.1"];
         let leaves: [(Case, &[&str], SystemTime, SystemTime); 3] = [
             (Case::Good, &local, made - DAY, made + 90 * DAY),
-            (Case::Expired, &local, unix(1_577_836_800), unix(1_609_459_200)),
-            (Case::NotYetValid, &local, unix(2_208_988_800), unix(2_240_611_200)),
+            (
+                Case::Expired,
+                &local,
+                unix(1_577_836_800),
+                unix(1_609_459_200),
+            ),
+            (
+                Case::NotYetValid,
+                &local,
+                unix(2_208_988_800),
+                unix(2_240_611_200),
+            ),
         ];
         for (case, names, not_before, not_after) in leaves {
             let (cert, key) = leaf(names, not_before, not_after, Some(&issuer));
@@ -127,7 +137,9 @@ impl Pki {
         mid.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         mid.not_before = (made - DAY).into();
         mid.not_after = (made + 10 * DAY).into();
-        let mid_cert = mid.signed_by(&mid_key, &issuer).expect("sign the intermediate");
+        let mid_cert = mid
+            .signed_by(&mid_key, &issuer)
+            .expect("sign the intermediate");
         let mid_issuer = Issuer::new(mid, mid_key);
         let (cert, key) = leaf(&local, made - DAY, made + 60 * DAY, Some(&mid_issuer));
         write_case(dir.path(), Case::Chain, &(cert + &mid_cert.pem()), &key);
@@ -175,10 +187,9 @@ fn leaf(
     issuer: Option<&Issuer<'_, KeyPair>>,
 ) -> (String, String) {
     let key = KeyPair::generate().expect("generate a leaf key");
-    let mut params = CertificateParams::new(
-        names.iter().map(|n| (*n).to_string()).collect::<Vec<_>>(),
-    )
-    .expect("leaf params");
+    let mut params =
+        CertificateParams::new(names.iter().map(|n| (*n).to_string()).collect::<Vec<_>>())
+            .expect("leaf params");
     params.distinguished_name = name(names.first().copied().unwrap_or("leaf"));
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
@@ -343,8 +354,7 @@ fn attempt(nginx: &Path, pki: &Pki, backend: u16, listeners: &[Listener]) -> Opt
             Err(e) => panic!("wait for nginx: {e}"),
         }
         let pid = read_lossy(&front.prefix.path().join("nginx.pid"));
-        if pid.trim() == front.child.id().to_string() && front.ports.values().all(|p| accepts(*p))
-        {
+        if pid.trim() == front.child.id().to_string() && front.ports.values().all(|p| accepts(*p)) {
             return Some(front);
         }
         if started.elapsed() > START_DEADLINE {

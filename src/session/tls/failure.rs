@@ -246,7 +246,10 @@ impl fmt::Display for TlsFailure {
                 )
             }
             TlsFailure::Alert { alert, hint } => {
-                write!(f, "the server refused the TLS handshake with the alert {alert}")?;
+                write!(
+                    f,
+                    "the server refused the TLS handshake with the alert {alert}"
+                )?;
                 if hint.is_empty() {
                     write!(f, ": see the server's TLS configuration and error log")
                 } else {
@@ -276,10 +279,7 @@ impl fmt::Display for TlsFailure {
                 "the server closed the connection during the TLS handshake ({received} bytes \
                  received)"
             ),
-            TlsFailure::Reset => write!(
-                f,
-                "the connection was reset during the TLS handshake"
-            ),
+            TlsFailure::Reset => write!(f, "the connection was reset during the TLS handshake"),
             TlsFailure::Io(words) => write!(f, "{words} during the TLS handshake"),
             TlsFailure::Internal(words) => write!(f, "{words}"),
         }
@@ -599,11 +599,11 @@ pub fn alert_name(code: u8) -> String {
 
 fn alert_hint(code: u8) -> &'static str {
     match code {
-        40 => "the server found nothing acceptable in the ClientHello (often no cipher suite in \
-               common, or it wants a client certificate, which the probe does not send)",
-        41 | 42 | 116 => {
-            "the server wants a client certificate, which the probe does not send"
+        40 => {
+            "the server found nothing acceptable in the ClientHello (often no cipher suite in \
+               common, or it wants a client certificate, which the probe does not send)"
         }
+        41 | 42 | 116 => "the server wants a client certificate, which the probe does not send",
         49 => "the server refuses this client (an access rule on the server)",
         80 => "the server's TLS layer failed: see its error log",
         112 => {
@@ -725,10 +725,9 @@ impl TlsSessionFault {
 impl fmt::Display for TlsSessionFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TlsSessionFault::CloseNotify => write!(
-                f,
-                "the server ended the TLS session (close_notify)"
-            ),
+            TlsSessionFault::CloseNotify => {
+                write!(f, "the server ended the TLS session (close_notify)")
+            }
             TlsSessionFault::Truncated => write!(
                 f,
                 "the connection ended without a TLS close_notify (the session was cut short: a \

@@ -102,12 +102,15 @@ pub fn load(
 
 /// The certificates of the system store, and where they came from (empty when there is none).
 fn system_certs() -> (Vec<CertificateDer<'static>>, RootSource) {
-    let from_env = std::env::var_os("SSL_CERT_FILE").is_some()
-        || std::env::var_os("SSL_CERT_DIR").is_some();
+    let from_env =
+        std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some();
     if !from_env {
         if let Some(bundle) = BUNDLE_FILES.iter().map(Path::new).find(|p| p.is_file()) {
             let result = rustls_native_certs::load_certs_from_paths(Some(bundle), None);
-            return (result.certs, RootSource::System(bundle.display().to_string()));
+            return (
+                result.certs,
+                RootSource::System(bundle.display().to_string()),
+            );
         }
     }
     // SSL_CERT_FILE/SSL_CERT_DIR, or no bundle: rustls-native-certs looks (OpenSSL's probes).

@@ -98,7 +98,10 @@ impl<S> Observed<S> {
 }
 
 fn timed_out() -> io::Error {
-    io::Error::new(io::ErrorKind::TimedOut, "the TLS handshake's deadline passed")
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        "the TLS handshake's deadline passed",
+    )
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Observed<S> {
