@@ -46,13 +46,36 @@ fn config(c: &mut Criterion) {
     });
     // What rustls-native-certs' own probe would cost: the bundle and every file of
     // /etc/ssl/certs (the store reads the bundle only; docs/DECISIONS.md).
-    group.bench_function("load_native_certs (bundle + directories), into a store", |b| {
-        b.iter(|| {
-            let certs = rustls_native_certs::load_native_certs().certs;
-            let mut store = rustls::RootCertStore::empty();
-            black_box(store.add_parsable_certificates(certs))
-        })
-    });
+    group.bench_function(
+        "load_native_certs (bundle + directories), into a store",
+        |b| {
+            b.iter(|| {
+                let certs = rustls_native_certs::load_native_certs().certs;
+                let mut store = rustls::RootCertStore::empty();
+                black_box(store.add_parsable_certificates(certs))
+            })
+        },
+    );
+    // The parts of the system store's cost: reading and decoding the PEM bundle, then making
+    // trust anchors of its certificates.
+    let bundle = std::path::Path::new("/etc/ssl/certs/ca-certificates.crt");
+    if bundle.is_file() {
+        group.bench_function("bundle: read + PEM decode", |b| {
+            b.iter(|| {
+                black_box(rustls_native_certs::load_certs_from_paths(
+                    Some(bundle),
+                    None,
+                ))
+            })
+        });
+        let certs = rustls_native_certs::load_certs_from_paths(Some(bundle), None).certs;
+        group.bench_function("bundle: certificates into trust anchors", |b| {
+            b.iter(|| {
+                let mut store = rustls::RootCertStore::empty();
+                black_box(store.add_parsable_certificates(certs.iter().cloned()))
+            })
+        });
+    }
     group.finish();
 }
 

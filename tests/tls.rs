@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use rtmp_probe::session::tls::{
     self, client_config, client_config_without_system_store, TlsConfig, TlsFailure, TlsInfo,
-    TlsOptions, TlsStream,
+    TlsOptions, TlsSessionFault, TlsStream,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -428,6 +428,46 @@ fn rtmps_to_a_plain_nginx_rtmp_port_times_out_with_the_plain_rtmp_hint() {
         assert!(took >= SHORT, "{took:?}");
         assert!(failure.to_string().contains("plain RTMP"), "{failure}");
         assert!(failure.to_string().contains("try rtmp://"), "{failure}");
+    });
+}
+
+/// nginx-rtmp closes a connection whose C0 asks for a version it does not speak; nginx's stream
+/// module then ends the TLS session with close_notify, which reads as the end of the stream.
+#[test]
+fn a_backend_that_closes_gives_close_notify_and_a_killed_front_a_truncation() {
+    let mut rig = Rig::start();
+    let config = rig.with_ca();
+    let port = rig.front.cert_port(Case::Good);
+    runtime().block_on(async {
+        let (result, _) = tls_step(port, "localhost", &config).await;
+        let (mut stream, _) = success(result);
+        let mut c0c1 = vec![0u8; 1537];
+        if let Some(c0) = c0c1.first_mut() {
+            *c0 = 0x10;
+        }
+        stream.write_all(&c0c1).await.expect("send a bad C0+C1");
+        stream.flush().await.expect("flush");
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(BUDGET, stream.read(&mut buf))
+            .await
+            .expect("nginx-rtmp closes within the budget");
+        assert!(
+            matches!(read, Ok(0)),
+            "close_notify reads as the end: {read:?}"
+        );
+    });
+    runtime().block_on(async {
+        let (result, _) = tls_step(port, "localhost", &config).await;
+        let (mut stream, _) = success(result);
+        rig.front.kill();
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(BUDGET, stream.read(&mut buf))
+            .await
+            .expect("the end is seen within the budget");
+        let error = read.expect_err("a cut without close_notify is an error");
+        let fault = TlsSessionFault::from_io(&error);
+        assert_eq!(fault, Some(TlsSessionFault::Truncated), "{error}");
+        assert_eq!(fault.map(|f| f.kind_name()), Some("tls_truncated"));
     });
 }
 

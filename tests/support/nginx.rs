@@ -107,21 +107,7 @@ impl NginxBuilder {
         let config_path = dir.join("nginx.conf");
         fs::write(&config_path, self.config(dir, rtmp_port, http_port))
             .expect("write nginx.conf into the prefix");
-        let output = File::create(dir.join("nginx.out")).expect("create nginx.out in the prefix");
-        let output_err = output.try_clone().expect("clone the nginx.out handle");
-
-        let child = Command::new(nginx)
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(&config_path)
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .stdin(Stdio::null())
-            .stdout(output)
-            .stderr(output_err)
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {}: {e}", nginx.display()));
+        let child = spawn(nginx, dir, &config_path);
         let mut instance = Nginx {
             child,
             rtmp_port,
@@ -308,6 +294,25 @@ impl Drop for Nginx {
     fn drop(&mut self) {
         stop(&mut self.child);
     }
+}
+
+/// Starts nginx in the foreground with its prefix, config and error log in `dir`; its stdout and
+/// stderr go to `dir/nginx.out`.
+pub(super) fn spawn(nginx: &Path, dir: &Path, config_path: &Path) -> Child {
+    let output = File::create(dir.join("nginx.out")).expect("create nginx.out in the prefix");
+    let output_err = output.try_clone().expect("clone the nginx.out handle");
+    Command::new(nginx)
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(config_path)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .stdin(Stdio::null())
+        .stdout(output)
+        .stderr(output_err)
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", nginx.display()))
 }
 
 /// SIGQUIT (graceful; with `master_process off` nginx exits at once), up to 2 s for it to exit, then

@@ -9,11 +9,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::{self, File};
+use std::fs;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -24,7 +24,7 @@ use rcgen::{
 use tempfile::TempDir;
 
 use super::free_port;
-use super::nginx::{accepts, find_nginx, read_lossy, stop, INSTALL_HINT};
+use super::nginx::{accepts, find_nginx, read_lossy, spawn, stop, INSTALL_HINT};
 
 /// Where Debian's libnginx-mod-stream puts the module.
 pub const STREAM_MODULE: &str = "/usr/lib/nginx/modules/ngx_stream_module.so";
@@ -297,6 +297,12 @@ impl TlsFront {
     pub fn error_log(&self) -> String {
         read_lossy(&self.prefix.path().join("error.log"))
     }
+
+    /// SIGKILL: the kernel closes its connections with a FIN and no TLS close_notify.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for TlsFront {
@@ -321,20 +327,7 @@ fn attempt(nginx: &Path, pki: &Pki, backend: u16, listeners: &[Listener]) -> Opt
     let dir = prefix.path();
     let config_path = dir.join("nginx.conf");
     fs::write(&config_path, config(dir, pki, backend, &ports)).expect("write nginx.conf");
-    let output = File::create(dir.join("nginx.out")).expect("create nginx.out");
-    let output_err = output.try_clone().expect("clone the nginx.out handle");
-    let child = Command::new(nginx)
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(&config_path)
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        .stdin(Stdio::null())
-        .stdout(output)
-        .stderr(output_err)
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {}: {e}", nginx.display()));
+    let child = spawn(nginx, dir, &config_path);
     let mut front = TlsFront {
         child,
         ports,

@@ -22,6 +22,7 @@
 //! sees and verifies the certificate; the handshake signatures are checked even with `--insecure`.
 
 pub mod cert;
+mod classify;
 pub mod failure;
 pub mod roots;
 mod stream;
@@ -46,7 +47,7 @@ pub use failure::{TlsFailure, TlsSessionFault, TlsSetupError};
 pub use roots::{RootSource, RootsInfo};
 pub use stream::Observed;
 
-use failure::Seen;
+use classify::Seen;
 use roots::SystemStore;
 use verify::RecordingVerifier;
 
@@ -264,7 +265,7 @@ where
                 .filter_map(|c| CertInfo::from_der(c, now))
                 .collect();
             let verification_error = refusal.map(|r| {
-                failure::classify_rustls(
+                classify::classify_rustls(
                     &r.error,
                     &Seen {
                         chain: &chain,
@@ -303,7 +304,7 @@ where
                         .collect()
                 })
                 .unwrap_or_default();
-            Err(failure::classify(
+            Err(classify::classify(
                 &error,
                 &Seen {
                     chain: &chain,

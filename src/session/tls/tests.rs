@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::time::Instant;
 
 use super::cert::{clean_bounded, span_words, CertInfo, CertTime, MAX_SANS};
-use super::failure::{classify, classify_rustls, server_offer, Seen};
+use super::classify::{classify, classify_rustls, server_offer, Seen};
 use super::*;
 
 const DAY: Duration = Duration::from_secs(86_400);
@@ -863,19 +863,19 @@ async fn a_read_after_close_notify_is_the_end_and_a_cut_without_it_is_truncation
     }
 }
 
+/// A handshake with `localhost` over `client_io` that must fail, with the default options.
+async fn refused(client_io: DuplexStream, deadline: Instant) -> TlsFailure {
+    let config = client_config_without_system_store(&TlsOptions::default()).expect("config");
+    handshake(client_io, &config, "localhost", deadline)
+        .await
+        .expect_err("the handshake fails")
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_silent_server_times_out_exactly_at_the_deadline() {
     let (client_io, _server_io) = tokio::io::duplex(64 * 1024);
-    let config = client_config_without_system_store(&TlsOptions::default()).expect("config");
     let started = Instant::now();
-    let failure = handshake(
-        client_io,
-        &config,
-        "localhost",
-        started + Duration::from_secs(7),
-    )
-    .await
-    .expect_err("times out");
+    let failure = refused(client_io, started + Duration::from_secs(7)).await;
     assert_eq!(failure, TlsFailure::Timeout { received: 0 });
     assert_eq!(started.elapsed(), Duration::from_secs(7));
 }
@@ -897,16 +897,8 @@ async fn a_server_that_trickles_its_answer_still_meets_the_deadline() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
-    let config = client_config_without_system_store(&TlsOptions::default()).expect("config");
     let started = Instant::now();
-    let failure = handshake(
-        client_io,
-        &config,
-        "localhost",
-        started + Duration::from_secs(2),
-    )
-    .await
-    .expect_err("times out");
+    let failure = refused(client_io, started + Duration::from_secs(2)).await;
     assert_eq!(failure.kind_name(), "timeout");
     assert!(matches!(failure, TlsFailure::Timeout { received } if received >= 19));
     assert!(
@@ -927,11 +919,18 @@ async fn a_server_that_answers_with_rtmp_bytes_is_not_tls() {
         let _ = server_io.write_all(&[3u8; 1537]).await;
         tokio::time::sleep(Duration::from_secs(5)).await;
     });
-    let config = client_config_without_system_store(&TlsOptions::default()).expect("config");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let failure = handshake(client_io, &config, "localhost", deadline)
-        .await
-        .expect_err("refused");
+    let failure = refused(client_io, Instant::now() + Duration::from_secs(5)).await;
     assert_eq!(failure.kind_name(), "not_tls", "{failure}");
     assert!(failure.to_string().contains("plain RTMP"), "{failure}");
+}
+
+#[test]
+fn the_configuration_is_shared_across_threads_and_the_handshake_can_be_spawned() {
+    fn shared<T: Send + Sync>(_: &T) {}
+    fn spawnable<T: Send>(_: &T) {}
+    let config = client_config_without_system_store(&TlsOptions::default()).expect("config");
+    shared(&config);
+    let (client_io, _server_io) = tokio::io::duplex(16);
+    let future = handshake(client_io, &config, "localhost", Instant::now());
+    spawnable(&future);
 }
