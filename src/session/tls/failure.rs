@@ -282,6 +282,8 @@ impl fmt::Display for TlsFailure {
     }
 }
 
+impl std::error::Error for TlsFailure {}
+
 fn which_cert(leaf: bool, subject: &str) -> String {
     if leaf {
         format!("the certificate ({})", quoted(subject))
@@ -337,6 +339,8 @@ impl TlsSessionFault {
         }
     }
 }
+
+impl std::error::Error for TlsSessionFault {}
 
 impl fmt::Display for TlsSessionFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
