@@ -115,33 +115,10 @@ impl NginxBuilder {
             prefix,
         };
 
-        let started = Instant::now();
-        loop {
-            match instance.child.try_wait() {
-                Ok(None) => {}
-                Ok(Some(status)) => {
-                    let log = instance.error_log();
-                    if log.contains("Address already in use") {
-                        return Attempt::AddressInUse(log);
-                    }
-                    panic!("nginx exited at start ({status}); its error log:\n{log}");
-                }
-                Err(e) => panic!("wait for nginx: {e}"),
-            }
-            if instance.is_ready() {
-                return Attempt::Ready(instance);
-            }
-            if started.elapsed() > START_DEADLINE {
-                // Dropping the instance kills and reaps nginx before the panic unwinds further.
-                let log = instance.error_log();
-                drop(instance);
-                panic!(
-                    "nginx did not accept connections on 127.0.0.1:{rtmp_port} within {:?}; its \
-                     error log:\n{log}",
-                    START_DEADLINE
-                );
-            }
-            thread::sleep(POLL);
+        let ports = [rtmp_port, http_port];
+        match wait_until_ready(&mut instance.child, instance.prefix.path(), &ports) {
+            Startup::Ready => Attempt::Ready(instance),
+            Startup::AddressInUse(log) => Attempt::AddressInUse(log),
         }
     }
 
@@ -254,13 +231,7 @@ impl Nginx {
     /// The error log (level info: connections, `connect`, `publish`... are in it), followed by
     /// anything nginx wrote to its stdout or stderr; for assertion messages.
     pub fn error_log(&self) -> String {
-        let mut log = read_lossy(&self.prefix.path().join("error.log"));
-        let output = read_lossy(&self.prefix.path().join("nginx.out"));
-        if !output.trim().is_empty() {
-            log.push_str("\n--- nginx stdout/stderr ---\n");
-            log.push_str(&output);
-        }
-        log
+        prefix_logs(self.prefix.path())
     }
 
     /// `GET path` on the http server of this nginx.
@@ -278,22 +249,65 @@ impl Nginx {
         );
         response.body
     }
-
-    /// Ready means: the pid file names our child (nginx writes it only after it has bound every
-    /// listening socket, so a port taken by someone else cannot pass for ours), and both ports accept.
-    fn is_ready(&self) -> bool {
-        let pid_file = read_lossy(&self.prefix.path().join("nginx.pid"));
-        if pid_file.trim() != self.child.id().to_string() {
-            return false;
-        }
-        accepts(self.rtmp_port) && accepts(self.http_port)
-    }
 }
 
 impl Drop for Nginx {
     fn drop(&mut self) {
         stop(&mut self.child);
     }
+}
+
+/// How a freshly spawned nginx came up.
+pub(super) enum Startup {
+    Ready,
+    /// It exited because a port was taken (its logs): try again with other ports.
+    AddressInUse(String),
+}
+
+/// Waits until the nginx of `prefix` is ready: its pid file names our child (nginx writes it only
+/// after it has bound every listening socket, so a port taken by someone else cannot pass for
+/// ours), and every port accepts. Panics on any other exit, or after 10 s (killing it first).
+pub(super) fn wait_until_ready(child: &mut Child, prefix: &Path, ports: &[u16]) -> Startup {
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(None) => {}
+            Ok(Some(status)) => {
+                let log = prefix_logs(prefix);
+                if log.contains("Address already in use") {
+                    return Startup::AddressInUse(log);
+                }
+                panic!("nginx exited at start ({status}); its error log:\n{log}");
+            }
+            Err(e) => panic!("wait for nginx: {e}"),
+        }
+        let pid_file = read_lossy(&prefix.join("nginx.pid"));
+        if pid_file.trim() == child.id().to_string() && ports.iter().all(|p| accepts(*p)) {
+            return Startup::Ready;
+        }
+        if started.elapsed() > START_DEADLINE {
+            stop(child);
+            panic!(
+                "nginx did not accept connections on 127.0.0.1:{ports:?} within {:?}; its error \
+                 log:\n{}",
+                START_DEADLINE,
+                prefix_logs(prefix)
+            );
+        }
+        thread::sleep(POLL);
+    }
+}
+
+/// The error log (level info: connections, `connect`, `publish`... are in it), followed by
+/// anything nginx wrote to its stdout or stderr; for assertion messages.
+pub(super) fn prefix_logs(prefix: &Path) -> String {
+    let mut log = read_lossy(&prefix.join("error.log"));
+    let output = read_lossy(&prefix.join("nginx.out"));
+    if !output.trim().is_empty() {
+        log.push_str("\n--- nginx stdout/stderr ---\n");
+        log.push_str(&output);
+    }
+    log
 }
 
 /// Starts nginx in the foreground with its prefix, config and error log in `dir`; its stdout and

@@ -24,7 +24,7 @@ use rcgen::{
 use tempfile::TempDir;
 
 use super::free_port;
-use super::nginx::{accepts, find_nginx, read_lossy, spawn, stop, INSTALL_HINT};
+use super::nginx::{find_nginx, read_lossy, spawn, stop, wait_until_ready, Startup, INSTALL_HINT};
 
 /// Where Debian's libnginx-mod-stream puts the module.
 pub const STREAM_MODULE: &str = "/usr/lib/nginx/modules/ngx_stream_module.so";
@@ -328,34 +328,15 @@ fn attempt(nginx: &Path, pki: &Pki, backend: u16, listeners: &[Listener]) -> Opt
     let config_path = dir.join("nginx.conf");
     fs::write(&config_path, config(dir, pki, backend, &ports)).expect("write nginx.conf");
     let child = spawn(nginx, dir, &config_path);
+    let listening: Vec<u16> = ports.values().copied().collect();
     let mut front = TlsFront {
         child,
         ports,
         prefix,
     };
-    let started = Instant::now();
-    loop {
-        match front.child.try_wait() {
-            Ok(None) => {}
-            Ok(Some(status)) => {
-                let log = front.error_log() + &read_lossy(&front.prefix.path().join("nginx.out"));
-                if log.contains("Address already in use") {
-                    return None;
-                }
-                panic!("the TLS front's nginx exited at start ({status}); its logs:\n{log}");
-            }
-            Err(e) => panic!("wait for nginx: {e}"),
-        }
-        let pid = read_lossy(&front.prefix.path().join("nginx.pid"));
-        if pid.trim() == front.child.id().to_string() && front.ports.values().all(|p| accepts(*p)) {
-            return Some(front);
-        }
-        if started.elapsed() > START_DEADLINE {
-            let log = front.error_log();
-            drop(front);
-            panic!("the TLS front did not come up within {START_DEADLINE:?}; its log:\n{log}");
-        }
-        thread::sleep(POLL);
+    match wait_until_ready(&mut front.child, front.prefix.path(), &listening) {
+        Startup::Ready => Some(front),
+        Startup::AddressInUse(_) => None,
     }
 }
 
