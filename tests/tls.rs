@@ -468,7 +468,11 @@ fn a_backend_that_closes_gives_close_notify_and_a_killed_front_a_truncation() {
         let read = tokio::time::timeout(BUDGET, stream.read_to_end(&mut rest))
             .await
             .expect("the end is seen within the budget");
-        assert!(rest.len() <= 1536, "only the rest of S1+S2 was left: {}", rest.len());
+        assert!(
+            rest.len() <= 1536,
+            "only the rest of S1+S2 was left: {}",
+            rest.len()
+        );
         let error = read.expect_err("a cut without close_notify is an error");
         let fault = TlsSessionFault::from_io(&error);
         assert_eq!(fault, Some(TlsSessionFault::Truncated), "{error}");

@@ -3,9 +3,9 @@
 //!
 //! The system store is the one bundle file the distribution's ca-certificates package writes
 //! (Debian's `/etc/ssl/certs/ca-certificates.crt`, where `update-ca-certificates` also puts the
-//! CAs an administrator adds), read once per run and only for rtmps:// targets. `SSL_CERT_FILE`
-//! and `SSL_CERT_DIR` take precedence, as for OpenSSL. Only a machine with neither a bundle nor
-//! a certificate directory falls back to the compiled-in roots.
+//! CAs an administrator adds), or `SSL_CERT_FILE`, read once per run and only for rtmps://
+//! targets. Without a bundle, the certificate directories (`SSL_CERT_DIR`). Only a machine with
+//! neither falls back to the compiled-in roots.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -101,26 +101,31 @@ pub fn load(
 }
 
 /// The certificates of the system store, and where they came from (empty when there is none).
+///
+/// One bundle file: `SSL_CERT_FILE` when it names a file, else the distribution's. Only without
+/// a bundle are the certificate directories read (`SSL_CERT_DIR`, else OpenSSL's usual ones),
+/// every file of them: OpenSSL looks a directory up lazily, by subject hash, but rustls needs its
+/// anchors up front, and reading the 290 entries of Debian's `/etc/ssl/certs` besides the bundle
+/// that holds the same certificates cost three times as much (docs/BENCHMARKS.md).
 fn system_certs() -> (Vec<CertificateDer<'static>>, RootSource) {
-    let from_env =
-        std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some();
-    if !from_env {
-        if let Some(bundle) = BUNDLE_FILES.iter().map(Path::new).find(|p| p.is_file()) {
-            let result = rustls_native_certs::load_certs_from_paths(Some(bundle), None);
+    let from_env = std::env::var_os("SSL_CERT_FILE")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file());
+    let bundle = from_env.or_else(|| BUNDLE_FILES.iter().map(PathBuf::from).find(|p| p.is_file()));
+    if let Some(bundle) = bundle {
+        let result = rustls_native_certs::load_certs_from_paths(Some(&bundle), None);
+        if !result.certs.is_empty() {
             return (
                 result.certs,
                 RootSource::System(bundle.display().to_string()),
             );
         }
     }
-    // SSL_CERT_FILE/SSL_CERT_DIR, or no bundle: rustls-native-certs looks (OpenSSL's probes).
     let result = rustls_native_certs::load_native_certs();
-    let source = if from_env {
-        "SSL_CERT_FILE/SSL_CERT_DIR"
-    } else {
-        "the certificate directories"
-    };
-    (result.certs, RootSource::System(source.into()))
+    (
+        result.certs,
+        RootSource::System("the certificate directories".into()),
+    )
 }
 
 /// The certificates of one `--ca-file`: PEM (one or more `BEGIN CERTIFICATE` blocks) or a single
