@@ -17,3 +17,4 @@ mod publish;
 mod synth;
 mod targets;
 mod thresholds;
+mod tls;

@@ -21,6 +21,7 @@
 mod fault;
 mod outcome;
 mod steps;
+pub mod tls;
 mod transport;
 pub mod wire;
 

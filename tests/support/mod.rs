@@ -13,6 +13,7 @@ pub mod probe;
 pub mod report;
 pub mod rtmp;
 pub mod script;
+pub mod tls;
 
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpListener, TcpStream};

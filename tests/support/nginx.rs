@@ -38,7 +38,7 @@ const START_ATTEMPTS: usize = 5;
 const QUIT_GRACE: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(2);
 
-const INSTALL_HINT: &str =
+pub(super) const INSTALL_HINT: &str =
     "run the tests with scripts/test.sh, or install them: apt-get install nginx libnginx-mod-rtmp";
 
 /// A running private nginx-rtmp; stopped, reaped and cleaned up on drop.
@@ -107,21 +107,7 @@ impl NginxBuilder {
         let config_path = dir.join("nginx.conf");
         fs::write(&config_path, self.config(dir, rtmp_port, http_port))
             .expect("write nginx.conf into the prefix");
-        let output = File::create(dir.join("nginx.out")).expect("create nginx.out in the prefix");
-        let output_err = output.try_clone().expect("clone the nginx.out handle");
-
-        let child = Command::new(nginx)
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(&config_path)
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .stdin(Stdio::null())
-            .stdout(output)
-            .stderr(output_err)
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {}: {e}", nginx.display()));
+        let child = spawn(nginx, dir, &config_path);
         let mut instance = Nginx {
             child,
             rtmp_port,
@@ -129,33 +115,10 @@ impl NginxBuilder {
             prefix,
         };
 
-        let started = Instant::now();
-        loop {
-            match instance.child.try_wait() {
-                Ok(None) => {}
-                Ok(Some(status)) => {
-                    let log = instance.error_log();
-                    if log.contains("Address already in use") {
-                        return Attempt::AddressInUse(log);
-                    }
-                    panic!("nginx exited at start ({status}); its error log:\n{log}");
-                }
-                Err(e) => panic!("wait for nginx: {e}"),
-            }
-            if instance.is_ready() {
-                return Attempt::Ready(instance);
-            }
-            if started.elapsed() > START_DEADLINE {
-                // Dropping the instance kills and reaps nginx before the panic unwinds further.
-                let log = instance.error_log();
-                drop(instance);
-                panic!(
-                    "nginx did not accept connections on 127.0.0.1:{rtmp_port} within {:?}; its \
-                     error log:\n{log}",
-                    START_DEADLINE
-                );
-            }
-            thread::sleep(POLL);
+        let ports = [rtmp_port, http_port];
+        match wait_until_ready(&mut instance.child, instance.prefix.path(), &ports) {
+            Startup::Ready => Attempt::Ready(instance),
+            Startup::AddressInUse(log) => Attempt::AddressInUse(log),
         }
     }
 
@@ -268,13 +231,7 @@ impl Nginx {
     /// The error log (level info: connections, `connect`, `publish`... are in it), followed by
     /// anything nginx wrote to its stdout or stderr; for assertion messages.
     pub fn error_log(&self) -> String {
-        let mut log = read_lossy(&self.prefix.path().join("error.log"));
-        let output = read_lossy(&self.prefix.path().join("nginx.out"));
-        if !output.trim().is_empty() {
-            log.push_str("\n--- nginx stdout/stderr ---\n");
-            log.push_str(&output);
-        }
-        log
+        prefix_logs(self.prefix.path())
     }
 
     /// `GET path` on the http server of this nginx.
@@ -292,16 +249,6 @@ impl Nginx {
         );
         response.body
     }
-
-    /// Ready means: the pid file names our child (nginx writes it only after it has bound every
-    /// listening socket, so a port taken by someone else cannot pass for ours), and both ports accept.
-    fn is_ready(&self) -> bool {
-        let pid_file = read_lossy(&self.prefix.path().join("nginx.pid"));
-        if pid_file.trim() != self.child.id().to_string() {
-            return false;
-        }
-        accepts(self.rtmp_port) && accepts(self.http_port)
-    }
 }
 
 impl Drop for Nginx {
@@ -310,9 +257,81 @@ impl Drop for Nginx {
     }
 }
 
+/// How a freshly spawned nginx came up.
+pub(super) enum Startup {
+    Ready,
+    /// It exited because a port was taken (its logs): try again with other ports.
+    AddressInUse(String),
+}
+
+/// Waits until the nginx of `prefix` is ready: its pid file names our child (nginx writes it only
+/// after it has bound every listening socket, so a port taken by someone else cannot pass for
+/// ours), and every port accepts. Panics on any other exit, or after 10 s (killing it first).
+pub(super) fn wait_until_ready(child: &mut Child, prefix: &Path, ports: &[u16]) -> Startup {
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(None) => {}
+            Ok(Some(status)) => {
+                let log = prefix_logs(prefix);
+                if log.contains("Address already in use") {
+                    return Startup::AddressInUse(log);
+                }
+                panic!("nginx exited at start ({status}); its error log:\n{log}");
+            }
+            Err(e) => panic!("wait for nginx: {e}"),
+        }
+        let pid_file = read_lossy(&prefix.join("nginx.pid"));
+        if pid_file.trim() == child.id().to_string() && ports.iter().all(|p| accepts(*p)) {
+            return Startup::Ready;
+        }
+        if started.elapsed() > START_DEADLINE {
+            stop(child);
+            panic!(
+                "nginx did not accept connections on 127.0.0.1:{ports:?} within {:?}; its error \
+                 log:\n{}",
+                START_DEADLINE,
+                prefix_logs(prefix)
+            );
+        }
+        thread::sleep(POLL);
+    }
+}
+
+/// The error log (level info: connections, `connect`, `publish`... are in it), followed by
+/// anything nginx wrote to its stdout or stderr; for assertion messages.
+pub(super) fn prefix_logs(prefix: &Path) -> String {
+    let mut log = read_lossy(&prefix.join("error.log"));
+    let output = read_lossy(&prefix.join("nginx.out"));
+    if !output.trim().is_empty() {
+        log.push_str("\n--- nginx stdout/stderr ---\n");
+        log.push_str(&output);
+    }
+    log
+}
+
+/// Starts nginx in the foreground with its prefix, config and error log in `dir`; its stdout and
+/// stderr go to `dir/nginx.out`.
+pub(super) fn spawn(nginx: &Path, dir: &Path, config_path: &Path) -> Child {
+    let output = File::create(dir.join("nginx.out")).expect("create nginx.out in the prefix");
+    let output_err = output.try_clone().expect("clone the nginx.out handle");
+    Command::new(nginx)
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(config_path)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .stdin(Stdio::null())
+        .stdout(output)
+        .stderr(output_err)
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", nginx.display()))
+}
+
 /// SIGQUIT (graceful; with `master_process off` nginx exits at once), up to 2 s for it to exit, then
 /// SIGKILL; always reaped, so no zombie is left.
-fn stop(child: &mut Child) {
+pub(super) fn stop(child: &mut Child) {
     if let Ok(Some(_)) = child.try_wait() {
         return;
     }
@@ -336,19 +355,19 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn accepts(port: u16) -> bool {
+pub(super) fn accepts(port: u16) -> bool {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok()
 }
 
-fn read_lossy(path: &Path) -> String {
+pub(super) fn read_lossy(path: &Path) -> String {
     fs::read(path)
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default()
 }
 
 /// `/usr/sbin/nginx` (Debian's place, not always on a user's PATH), else `nginx` on PATH.
-fn find_nginx() -> PathBuf {
+pub(super) fn find_nginx() -> PathBuf {
     let debian = Path::new("/usr/sbin/nginx");
     if debian.is_file() {
         return debian.to_path_buf();
