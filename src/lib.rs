@@ -3,6 +3,7 @@
 pub mod app;
 pub mod assets;
 pub mod cli;
+pub mod exporter;
 pub mod metrics;
 pub mod panic_hook;
 pub mod plan;

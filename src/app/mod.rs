@@ -1,6 +1,8 @@
-//! The run, from arguments to exit code: parse, plan, then the one-shot check (`check`).
+//! The run, from arguments to exit code: parse, plan, then the one-shot check (`check`), or the
+//! exporter (`rtmp-probe serve ...`, in `serve`).
 
 pub mod check;
+pub mod serve;
 
 use crate::cli::Cli;
 use crate::plan::Plan;
@@ -16,6 +18,12 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // `serve` first: the exporter has its own command line (see serve.rs for why it is not a
+    // clap subcommand of the check's).
+    if args.get(1).is_some_and(|a| a == "serve") {
+        return serve::run(args.into_iter().skip(2).collect());
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
