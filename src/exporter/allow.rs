@@ -106,7 +106,6 @@ impl AllowList {
             Entry::Name(n) => *n == name,
             Entry::Suffix(rest) => name
                 .strip_suffix(rest.as_str())
-                .and_then(|head| head.strip_suffix('.'))
                 .is_some_and(|head| !head.is_empty() && !head.starts_with('.')),
             Entry::Labels(patterns) => {
                 let labels: Vec<&str> = name.split('.').collect();

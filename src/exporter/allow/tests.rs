@@ -119,7 +119,8 @@ fn bad_entries_are_errors_that_name_them() {
     assert!(bad("127.1").contains("a.b.c.d"));
     assert!(bad("").contains("empty"));
     assert!(bad("a..b").contains("empty label"));
-    assert!(bad("http://x").contains("not allowed in a host name"));
+    assert!(bad("user@x").contains("not allowed in a host name"));
+    assert!(bad("http://x").contains("not an IP address"));
     assert!(bad("**.x").contains("**"));
     assert!(bad("http://x").starts_with("allow_targets: \"http://x\""));
 }
