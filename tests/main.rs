@@ -9,6 +9,7 @@
 mod support;
 
 mod ecosystem;
+mod exporter;
 mod faults;
 mod harness;
 mod publish;

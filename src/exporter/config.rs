@@ -15,8 +15,8 @@
 //! at every level. The file is read at start and on reload only, never per request.
 
 use super::allow::AllowList;
-use crate::plan::{Module, Options};
 use crate::plan::options::duration;
+use crate::plan::{Module, Options};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -127,13 +127,16 @@ impl Config {
         }
         let mut modules = BTreeMap::new();
         for (name, options) in file.modules {
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            {
                 return Err(format!(
                     "module {name:?}: a module name is letters, digits, '_', '-' and '.'"
                 ));
             }
-            let module =
-                Module::new(options).map_err(|e| format!("module {name:?}: {}", e.0))?;
+            let module = Module::new(options).map_err(|e| format!("module {name:?}: {}", e.0))?;
             modules.insert(name, Arc::new(module));
         }
         let allow = AllowList::parse(&file.allow_targets)?;
@@ -160,7 +163,11 @@ impl Config {
 
     /// The module names, comma-separated, for error messages.
     pub fn module_names(&self) -> String {
-        self.modules.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+        self.modules
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

@@ -52,7 +52,11 @@ pub fn render(report: &Report, duration_s: f64) -> String {
         gauge(
             &mut out,
             &name,
-            &format!("The {} metric of the probe ({}).", m.name, unit_words(m.unit)),
+            &format!(
+                "The {} metric of the probe ({}).",
+                m.name,
+                unit_words(m.unit)
+            ),
         );
         sample(&mut out, &name, &[], m.value);
         for (from, name, help) in KNOWN {

@@ -143,11 +143,10 @@ pub async fn route(
         }
         ("/metrics", &Method::GET | &Method::HEAD) => {
             let started = exporter.stats.started();
-            let process = tokio::task::spawn_blocking(move || {
-                super::metrics::process_metrics(started)
-            })
-            .await
-            .unwrap_or_default();
+            let process =
+                tokio::task::spawn_blocking(move || super::metrics::process_metrics(started))
+                    .await
+                    .unwrap_or_default();
             Answer {
                 status: 200,
                 content_type: super::exposition::CONTENT_TYPE,

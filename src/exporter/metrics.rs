@@ -284,7 +284,13 @@ pub fn process_metrics(started: f64) -> String {
         status
             .lines()
             .find_map(|l| l.strip_prefix(key))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
             .map(|k| k * 1024.0)
     };
     let mut one = |name: &str, help: &str, kind: &str, value: Option<f64>| {

@@ -47,7 +47,11 @@ pub async fn answer(exporter: &Exporter, raw_query: &str, scrape_header: Option<
         Ok(prepared) => run(exporter, prepared).await,
         Err((why, answer)) => {
             exporter.stats.reject(why);
-            tracing::debug!(status = answer.status, "probe refused: {}", answer.body.trim_end());
+            tracing::debug!(
+                status = answer.status,
+                "probe refused: {}",
+                answer.body.trim_end()
+            );
             answer
         }
     }
@@ -90,10 +94,7 @@ fn prepare(
             config.module_names()
         ))
     })?;
-    let scrape = scrape_header
-        .map(scrape_timeout)
-        .transpose()
-        .map_err(bad)?;
+    let scrape = scrape_header.map(scrape_timeout).transpose().map_err(bad)?;
     let debug = matches!(query::get(&pairs, "debug"), Some("true" | "1"));
     let mut probe = module
         .probe("target", target)
@@ -217,7 +218,9 @@ pub fn masked(url: &str, message: &str) -> String {
     r.add(path);
     r.add(url);
     let line = message.lines().next().unwrap_or_default();
-    let line = line.find(" (got ").map_or(line, |i| line.get(..i).unwrap_or(line));
+    let line = line
+        .find(" (got ")
+        .map_or(line, |i| line.get(..i).unwrap_or(line));
     r.text(line)
 }
 

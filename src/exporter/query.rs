@@ -56,7 +56,8 @@ mod tests {
 
     #[test]
     fn pairs_are_percent_decoded_in_order_and_the_first_value_wins() {
-        let q = parse("target=rtmp%3A%2F%2Fh%2Flive%2F%7Brandom%7D&module=pub+lish&module=x&flag").unwrap();
+        let q = parse("target=rtmp%3A%2F%2Fh%2Flive%2F%7Brandom%7D&module=pub+lish&module=x&flag")
+            .unwrap();
         assert_eq!(get(&q, "target"), Some("rtmp://h/live/{random}"));
         assert_eq!(get(&q, "module"), Some("pub lish"));
         assert_eq!(get(&q, "flag"), Some(""));

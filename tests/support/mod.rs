@@ -5,6 +5,7 @@
 //! parallel threads. Nothing here skips a test either: a missing prerequisite is a panic that says how
 //! to install it.
 
+pub mod exporter;
 pub mod fake;
 pub mod http;
 pub mod nginx;

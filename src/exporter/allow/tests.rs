@@ -80,7 +80,13 @@ fn host_bits_in_a_cidr_are_ignored_and_zero_prefixes_allow_a_family() {
 #[test]
 fn numeric_hosts_that_are_not_canonical_addresses_are_refused() {
     let l = list(&["*"]);
-    for host in ["2130706433", "0x7f000001", "127.1", "0177.0.0.1", "10.0.0.0x1"] {
+    for host in [
+        "2130706433",
+        "0x7f000001",
+        "127.1",
+        "0177.0.0.1",
+        "10.0.0.0x1",
+    ] {
         assert_eq!(l.check(host), Err(Denied::NotCanonical), "{host}");
     }
     // A name whose last label has letters is a name.
@@ -113,7 +119,11 @@ fn an_empty_list_allows_loopback_only() {
 #[test]
 fn bad_entries_are_errors_that_name_them() {
     let bad = |e: &str| AllowList::parse(&[e.to_string()]).unwrap_err();
-    assert!(bad("10.0.0.0/33").contains("0 to 32"), "{}", bad("10.0.0.0/33"));
+    assert!(
+        bad("10.0.0.0/33").contains("0 to 32"),
+        "{}",
+        bad("10.0.0.0/33")
+    );
     assert!(bad("::/129").contains("0 to 128"));
     assert!(bad("10.0.0/8").contains("not an IP address"));
     assert!(bad("127.1").contains("a.b.c.d"));

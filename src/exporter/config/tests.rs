@@ -42,9 +42,15 @@ fn durations_are_written_as_text_or_seconds_and_limits_can_be_set() {
 #[test]
 fn a_bad_threshold_names_its_module() {
     let e = Config::parse("modules:\n  fast: {warning: [\"bogus=1s\"]}\n").unwrap_err();
-    assert!(e.starts_with("module \"fast\": --warning: unknown metric"), "{e}");
+    assert!(
+        e.starts_with("module \"fast\": --warning: unknown metric"),
+        "{e}"
+    );
     let e = Config::parse("modules:\n  zero: {timeout: 0s}\n").unwrap_err();
-    assert!(e.contains("module \"zero\"") && e.contains("timeout"), "{e}");
+    assert!(
+        e.contains("module \"zero\"") && e.contains("timeout"),
+        "{e}"
+    );
 }
 
 #[test]

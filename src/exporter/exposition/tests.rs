@@ -39,10 +39,22 @@ fn metric(name: &'static str, unit: &'static str) -> MetricReport {
 
 #[test]
 fn report_metrics_get_probe_rtmp_names_with_their_unit() {
-    assert_eq!(metric_name(&metric("bitrate", "bit/s")), "probe_rtmp_bitrate_bits_per_second");
-    assert_eq!(metric_name(&metric("fps", "1/s")), "probe_rtmp_fps_per_second");
-    assert_eq!(metric_name(&metric("cert_days", "d")), "probe_rtmp_cert_days");
-    assert_eq!(metric_name(&metric("first_frame", "s")), "probe_rtmp_first_frame_seconds");
+    assert_eq!(
+        metric_name(&metric("bitrate", "bit/s")),
+        "probe_rtmp_bitrate_bits_per_second"
+    );
+    assert_eq!(
+        metric_name(&metric("fps", "1/s")),
+        "probe_rtmp_fps_per_second"
+    );
+    assert_eq!(
+        metric_name(&metric("cert_days", "d")),
+        "probe_rtmp_cert_days"
+    );
+    assert_eq!(
+        metric_name(&metric("first_frame", "s")),
+        "probe_rtmp_first_frame_seconds"
+    );
     assert_eq!(metric_name(&metric("frames", "")), "probe_rtmp_frames");
     assert_eq!(metric_name(&metric("a-b.c", "")), "probe_rtmp_a_b_c");
 }

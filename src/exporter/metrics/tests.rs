@@ -44,7 +44,9 @@ fn a_failed_reload_shows_and_keeps_the_last_success_time() {
     let before = s.render("");
     let time = |out: &str| {
         out.lines()
-            .find(|l| l.starts_with("rtmp_probe_exporter_config_last_reload_success_timestamp_seconds "))
+            .find(|l| {
+                l.starts_with("rtmp_probe_exporter_config_last_reload_success_timestamp_seconds ")
+            })
             .map(str::to_string)
     };
     s.reloaded(false);

@@ -1,0 +1,550 @@
+//! `rtmp-probe serve`: the exporter as Prometheus and an operator use it, against a private
+//! nginx-rtmp, closed and silent ports, and a real Prometheus.
+
+use crate::support::exporter::{
+    encode, probe_path, promtool_check, request, try_request, unit_file, Exporter,
+};
+use crate::support::nginx::Nginx;
+use crate::support::probe::{run_program, BINARY};
+use crate::support::{closed_port, unanswering_port};
+use std::net::TcpListener;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+fn config(allow: &[&str], extra: &str) -> String {
+    let allow: Vec<String> = allow.iter().map(|a| format!("\"{a}\"")).collect();
+    format!(
+        "allow_targets: [{}]\nmodules:\n  publish: {{mode: publish, timeout: 5s}}\n  connect: {{mode: connect, timeout: 2s}}\n{extra}",
+        allow.join(", ")
+    )
+}
+
+fn loopback() -> String {
+    config(&["127.0.0.1"], "")
+}
+
+#[test]
+fn a_publish_probe_of_nginx_rtmp_succeeds_with_blackbox_names_and_passes_promtool() {
+    let nginx = Nginx::start();
+    let ex = Exporter::start(&loopback(), &[]);
+    let r = ex.probe(&nginx.url("live", "exporter-{random}"), "publish");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    assert_eq!(r.sample("probe_success"), Some(1.0), "{}", r.body);
+    assert_eq!(r.sample("probe_rtmp_status"), Some(0.0), "{}", r.body);
+    let total = r.sample("probe_duration_seconds").unwrap();
+    assert!(total > 0.0 && total < 5.0, "{total}");
+    for phase in [
+        "tcp_connect",
+        "handshake",
+        "connect",
+        "create_stream",
+        "publish",
+        "verify",
+    ] {
+        let v = r.sample(&format!("probe_rtmp_duration_seconds{{phase=\"{phase}\"}}"));
+        assert!(
+            v.is_some_and(|v| v >= 0.0 && v < total),
+            "{phase}: {}",
+            r.body
+        );
+    }
+    assert!(!r.body.contains("probe_rtmp_failure_info{"), "{}", r.body);
+    // No target label, no URL: Prometheus adds `instance`.
+    assert!(
+        !r.body.contains("target=") && !r.body.contains("rtmp://"),
+        "{}",
+        r.body
+    );
+    promtool_check(&r.body);
+    // The connect module stops after connect.
+    let r = ex.probe(&nginx.url("live", ""), "connect");
+    assert_eq!(r.sample("probe_success"), Some(1.0), "{}", r.body);
+    assert!(!r.body.contains("phase=\"publish\""), "{}", r.body);
+    let metrics = ex.get("/metrics");
+    assert_eq!(metrics.status, 200);
+    assert_eq!(
+        metrics.sample("rtmp_probe_exporter_probes_total{module=\"publish\",result=\"success\"}"),
+        Some(1.0),
+        "{}",
+        metrics.body
+    );
+    promtool_check(&metrics.body);
+}
+
+#[test]
+fn a_closed_port_is_probe_success_0_with_the_failure_named() {
+    let ex = Exporter::start(&loopback(), &[]);
+    let port = closed_port();
+    let r = ex.probe(&format!("rtmp://127.0.0.1:{port}/live/x"), "publish");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.sample("probe_success"), Some(0.0), "{}", r.body);
+    assert_eq!(r.sample("probe_rtmp_status"), Some(2.0), "{}", r.body);
+    assert_eq!(
+        r.sample("probe_rtmp_failure_info{step=\"tcp_connect\",kind=\"connection_refused\"}"),
+        Some(1.0),
+        "{}",
+        r.body
+    );
+    promtool_check(&r.body);
+}
+
+#[test]
+fn bad_requests_are_400_with_a_one_line_reason() {
+    let ex = Exporter::start(&loopback(), &[]);
+    let r = ex.probe("rtmp://127.0.0.1/live/x", "nope");
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.body,
+        "unknown module \"nope\" (one of: connect, publish)\n"
+    );
+    let r = ex.get("/probe?module=publish");
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.starts_with("missing parameter: target"),
+        "{}",
+        r.body
+    );
+    let r = ex.get("/probe?target=rtmp%3A%2F%2F127.0.0.1%2Flive%2Fx");
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("one of: connect, publish"), "{}", r.body);
+    let r = ex.probe("http://127.0.0.1/live/key-abcdef", "publish");
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body, "target: the URL must start with rtmp://\n");
+    let r = request(
+        ex.port(),
+        "GET",
+        &probe_path("rtmp://127.0.0.1/live/x", "publish"),
+        &[("X-Prometheus-Scrape-Timeout-Seconds", "soon")],
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("X-Prometheus-Scrape-Timeout-Seconds"),
+        "{}",
+        r.body
+    );
+    assert_eq!(ex.get("/nowhere").status, 404);
+    assert_eq!(request(ex.port(), "GET", "/-/reload", &[]).status, 405);
+    let m = ex.get("/metrics");
+    assert_eq!(
+        m.sample("rtmp_probe_exporter_rejected_total{reason=\"bad_request\"}"),
+        Some(5.0),
+        "{}",
+        m.body
+    );
+}
+
+#[test]
+fn a_target_outside_allow_targets_is_403_and_nothing_connects_to_it() {
+    // A listener on another loopback address, which the list does not allow.
+    let listener = TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let ex = Exporter::start(&loopback(), &[]);
+    for target in [
+        format!("rtmp://127.0.0.2:{port}/live/x"),
+        // Names are not resolved for the check: localhost is not 127.0.0.1 to the list.
+        format!("rtmp://localhost:{port}/live/x"),
+        format!("rtmp://[::ffff:127.0.0.2]:{port}/live/x"),
+    ] {
+        let r = ex.probe(&target, "publish");
+        assert_eq!(r.status, 403, "{target}: {}", r.body);
+        assert!(r.body.contains("is not in allow_targets"), "{}", r.body);
+    }
+    let r = ex.probe(&format!("rtmp://2130706433:{port}/live/x"), "publish");
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains("canonical"), "{}", r.body);
+    thread::sleep(Duration::from_millis(100));
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("something connected to the forbidden listener: {other:?}"),
+    }
+    let m = ex.get("/metrics");
+    assert_eq!(
+        m.sample("rtmp_probe_exporter_rejected_total{reason=\"forbidden\"}"),
+        Some(4.0),
+        "{}",
+        m.body
+    );
+}
+
+#[test]
+fn the_scrape_timeout_header_caps_the_modules_timeout_less_the_offset() {
+    let (_listener, _fillers, port) = unanswering_port();
+    let ex = Exporter::start(
+        &config(&["127.0.0.1"], "timeout_offset: 0.3s\n").replace("timeout: 5s", "timeout: 20s"),
+        &[],
+    );
+    let r = request(
+        ex.port(),
+        "GET",
+        &probe_path(&format!("rtmp://127.0.0.1:{port}/live/x"), "publish"),
+        &[("X-Prometheus-Scrape-Timeout-Seconds", "1.3")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.sample("probe_success"), Some(0.0), "{}", r.body);
+    assert!(r.body.contains("kind=\"timeout\""), "{}", r.body);
+    let took = r.sample("probe_duration_seconds").unwrap();
+    assert!(
+        (0.95..1.3).contains(&took),
+        "the probe took {took} s, not the 1 s cap"
+    );
+    assert!(r.elapsed < Duration::from_millis(1300), "{:?}", r.elapsed);
+}
+
+#[test]
+fn a_flood_against_a_silent_server_is_answered_in_time_with_503s_over_the_limit() {
+    let (_listener, _fillers, port) = unanswering_port();
+    let ex = Exporter::start(
+        &config(&["127.0.0.1"], "limits: {max_in_flight: 8}\n")
+            .replace("timeout: 5s", "timeout: 1s"),
+        &[],
+    );
+    let path = probe_path(&format!("rtmp://127.0.0.1:{port}/live/x"), "publish");
+    let before = ex.status_kib("VmRSS");
+    let started = Instant::now();
+    let workers: Vec<_> = (0..64)
+        .map(|_| {
+            let path = path.clone();
+            let port = ex.port();
+            thread::spawn(move || try_request(port, "GET", &path, &[]))
+        })
+        .collect();
+    let answers: Vec<_> = workers
+        .into_iter()
+        .map(|w| w.join().unwrap().expect("every request is answered"))
+        .collect();
+    let wall = started.elapsed();
+    let ok: Vec<_> = answers.iter().filter(|r| r.status == 200).collect();
+    let busy: Vec<_> = answers.iter().filter(|r| r.status == 503).collect();
+    assert_eq!(ok.len() + busy.len(), 64, "other statuses: {answers:?}");
+    assert!(ok.len() >= 8, "only {} probes ran", ok.len());
+    assert!(
+        busy.len() >= 32,
+        "only {} of 64 were turned away",
+        busy.len()
+    );
+    for r in &ok {
+        assert_eq!(r.sample("probe_success"), Some(0.0), "{}", r.body);
+        assert!(r.elapsed < Duration::from_secs(3), "{:?}", r.elapsed);
+    }
+    for r in &busy {
+        assert!(r.body.contains("max_in_flight is 8"), "{}", r.body);
+    }
+    assert!(wall < Duration::from_secs(5), "the flood took {wall:?}");
+    let m = ex.get("/metrics");
+    assert_eq!(m.sample("rtmp_probe_exporter_probes_in_flight"), Some(0.0));
+    assert_eq!(
+        m.sample("rtmp_probe_exporter_rejected_total{reason=\"over_limit\"}"),
+        Some(busy.len() as f64),
+        "{}",
+        m.body
+    );
+    let (hwm, after) = (ex.status_kib("VmHWM"), ex.status_kib("VmRSS"));
+    assert!(hwm < 64 * 1024, "peak RSS {hwm} kB");
+    assert!(
+        after < before + 16 * 1024,
+        "RSS grew from {before} to {after} kB"
+    );
+}
+
+#[test]
+fn a_reload_takes_a_good_config_and_keeps_the_old_one_when_the_new_is_broken() {
+    let nginx = Nginx::start();
+    let ex = Exporter::start(&loopback(), &[]);
+    let target = nginx.url("live", "");
+    assert_eq!(ex.probe(&target, "quick").status, 400);
+    ex.write_config(&config(&["127.0.0.1"], "").replace(
+        "modules:\n",
+        "modules:\n  quick: {mode: connect, timeout: 1s}\n",
+    ));
+    let r = request(ex.port(), "POST", "/-/reload", &[]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        ex.probe(&target, "quick").sample("probe_success"),
+        Some(1.0)
+    );
+    let good_time = ex
+        .get("/metrics")
+        .sample("rtmp_probe_exporter_config_last_reload_success_timestamp_seconds")
+        .unwrap();
+
+    ex.write_config("modules:\n  quick: {mode: connect, warning: [\"nonsense=1\"]}\n");
+    let r = request(ex.port(), "POST", "/-/reload", &[]);
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert!(
+        r.body.starts_with("failed to reload config: ") && r.body.contains("module \"quick\""),
+        "{}",
+        r.body
+    );
+    // The old config is still in use.
+    assert_eq!(
+        ex.probe(&target, "quick").sample("probe_success"),
+        Some(1.0)
+    );
+    let m = ex.get("/metrics");
+    assert_eq!(
+        m.sample("rtmp_probe_exporter_config_last_reload_successful"),
+        Some(0.0)
+    );
+    assert_eq!(
+        m.sample("rtmp_probe_exporter_config_last_reload_success_timestamp_seconds"),
+        Some(good_time)
+    );
+    assert!(
+        ex.stderr().contains("config reload failed"),
+        "{}",
+        ex.stderr()
+    );
+
+    // SIGHUP reads it again.
+    ex.write_config(&loopback());
+    ex.signal(1);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while ex
+        .get("/metrics")
+        .sample("rtmp_probe_exporter_config_last_reload_successful")
+        != Some(1.0)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "SIGHUP did not reload: {}",
+            ex.stderr()
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(ex.probe(&target, "quick").status, 400);
+}
+
+#[test]
+fn debug_true_answers_the_probes_log_and_result_as_text() {
+    let nginx = Nginx::start();
+    let ex = Exporter::start(&loopback(), &[]);
+    let r = ex.get(&(probe_path(&nginx.url("live", "dbg-{random}"), "publish") + "&debug=true"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+    let b = &r.body;
+    let logs = b.find("Logs for the probe:").expect("a log section");
+    let metrics = b
+        .find("Metrics that would have been returned:")
+        .expect("metrics");
+    assert!(logs < metrics, "{b}");
+    let log = &b[logs..metrics];
+    assert!(log.contains("DEBUG"), "no debug lines in the log:\n{log}");
+    assert!(b.contains("probe_success 1"), "{b}");
+    assert!(b.contains("module: publish"), "{b}");
+}
+
+#[test]
+fn secrets_in_the_target_appear_in_no_answer_metric_or_log() {
+    let nginx = Nginx::start();
+    let ex = Exporter::start(&loopback(), &["--log-level", "debug"]);
+    let (password, key, token) = ("pa55word-x", "streamkey-1234567", "tok-98765");
+    let url = format!(
+        "rtmp://monitor:{password}@127.0.0.1:{}/live/{key}?token={token}",
+        nginx.rtmp_port()
+    );
+    let mut bodies = Vec::new();
+    let r = ex.probe(&url, "publish");
+    assert_eq!(r.sample("probe_success"), Some(1.0), "{}", r.body);
+    bodies.push(r.body);
+    bodies.push(ex.get(&(probe_path(&url, "publish") + "&debug=true")).body);
+    bodies.push(
+        ex.probe(&url.replace("rtmp://", "rtmpx://"), "publish")
+            .body,
+    );
+    bodies.push(
+        ex.probe(&url.replace("127.0.0.1", "127.0.0.3"), "publish")
+            .body,
+    );
+    bodies.push(ex.probe(&url, "nope").body);
+    bodies.push(ex.get("/metrics").body);
+    thread::sleep(Duration::from_millis(50));
+    bodies.push(ex.stderr());
+    assert!(bodies[1].contains("Logs for the probe:"), "{}", bodies[1]);
+    assert!(
+        ex.stderr().contains("probe: publish accepted"),
+        "{}",
+        ex.stderr()
+    );
+    for text in &bodies {
+        for secret in [password, key, token, &encode(key)] {
+            assert!(!text.contains(secret), "{secret} leaked in:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn check_config_exits_0_for_a_good_file_and_1_naming_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yml");
+    std::fs::write(&good, loopback()).unwrap();
+    let out = run_program(
+        BINARY,
+        &["serve", "--check-config", good.to_str().unwrap()],
+        &[],
+        Duration::from_secs(10),
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.contains("ok (2 modules: connect, publish"),
+        "{out}"
+    );
+    let bad = dir.path().join("bad.yml");
+    std::fs::write(&bad, "modules:\n  slow: {critical: [\"fast\"]}\n").unwrap();
+    let out = run_program(
+        BINARY,
+        &["serve", "--check-config", bad.to_str().unwrap()],
+        &[],
+        Duration::from_secs(10),
+    );
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains("bad.yml: module \"slow\": --critical"),
+        "{out}"
+    );
+    assert_eq!(out.stderr.trim().lines().count(), 1, "{out}");
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/rtmp-probe.yml");
+    let out = run_program(
+        BINARY,
+        &["serve", "--check-config", shipped],
+        &[],
+        Duration::from_secs(10),
+    );
+    assert_eq!(out.code, 0, "{out}");
+}
+
+#[test]
+fn sigterm_stops_the_exporter_with_exit_code_0_and_healthy_answers_until_then() {
+    let mut ex = Exporter::start(&loopback(), &[]);
+    let r = ex.get("/-/healthy");
+    assert_eq!((r.status, r.body.as_str()), (200, "Healthy\n"));
+    let port = ex.port();
+    assert_eq!(ex.terminate(Duration::from_secs(5)), Some(0));
+    assert!(try_request(port, "GET", "/-/healthy", &[]).is_err());
+}
+
+#[test]
+fn a_real_prometheus_scrapes_probe_success_through_the_multi_target_relabelling() {
+    let nginx = Nginx::start();
+    let ex = Exporter::start(&loopback(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let target = nginx.url("live", "prom-{random}");
+    let config = [
+        "global: {scrape_interval: 1s, scrape_timeout: 1s}".to_string(),
+        "scrape_configs:".into(),
+        "  - job_name: rtmp".into(),
+        "    metrics_path: /probe".into(),
+        "    params: {module: [publish]}".into(),
+        format!("    static_configs: [{{targets: ['{target}']}}]"),
+        "    relabel_configs:".into(),
+        "      - {source_labels: [__address__], target_label: __param_target}".into(),
+        "      - {source_labels: [__param_target], target_label: instance}".into(),
+        format!(
+            "      - {{target_label: __address__, replacement: '127.0.0.1:{}'}}",
+            ex.port()
+        ),
+    ]
+    .join("\n");
+    std::fs::write(dir.path().join("prometheus.yml"), config).unwrap();
+    let mut prometheus = None;
+    let mut web = 0;
+    for _ in 0..5 {
+        web = crate::support::free_port();
+        let mut child = Command::new("prometheus")
+            .arg(format!(
+                "--config.file={}",
+                dir.path().join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{web}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("prometheus is needed (apt-get install prometheus): {e}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline
+            && try_request(web, "GET", "/-/ready", &[])
+                .map(|r| r.status)
+                .ok()
+                != Some(200)
+        {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        if try_request(web, "GET", "/-/ready", &[])
+            .map(|r| r.status)
+            .ok()
+            == Some(200)
+        {
+            prometheus = Some(child);
+            break;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let mut prometheus = prometheus.expect("prometheus did not come up in 5 attempts");
+    let query = format!(
+        "/api/v1/query?query={}",
+        encode("probe_success{job=\"rtmp\"}")
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let answer = loop {
+        let r = request(web, "GET", &query, &[]);
+        if r.body.contains("\"value\":[") {
+            break r.body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no probe_success in Prometheus after 30 s: {}",
+            r.body
+        );
+        thread::sleep(Duration::from_millis(200));
+    };
+    let _ = prometheus.kill();
+    let _ = prometheus.wait();
+    assert!(
+        answer.contains("\"1\"]"),
+        "probe_success is not 1: {answer}"
+    );
+    assert!(
+        answer.contains(&format!("\"instance\":\"{target}\"")),
+        "{answer}"
+    );
+}
+
+#[test]
+fn the_systemd_unit_passes_systemd_analyze_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = std::fs::read_to_string(unit_file()).expect("the unit file");
+    // The unit names the installed binary; verify checks that it exists, so point it at ours.
+    let unit = unit.replace("/usr/bin/rtmp-probe", BINARY);
+    let path = dir.path().join("rtmp-probe.service");
+    std::fs::write(&path, unit).unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        // The man page comes with the package; it is not installed where the tests run.
+        .arg("--man=no")
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("systemd-analyze is needed (apt-get install systemd): {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "systemd-analyze verify failed:\n{stderr}"
+    );
+    let ours: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("rtmp-probe.service"))
+        .collect();
+    assert!(ours.is_empty(), "systemd-analyze verify warned:\n{stderr}");
+}
