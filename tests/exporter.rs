@@ -2,7 +2,8 @@
 //! nginx-rtmp, closed and silent ports, and a real Prometheus.
 
 use crate::support::exporter::{
-    encode, probe_path, promtool_check, request, try_request, unit_file, Exporter,
+    encode, example, probe_path, promtool_check, request, try_request, unit_file, Exporter,
+    Prometheus,
 };
 use crate::support::nginx::Nginx;
 use crate::support::probe::{run_program, BINARY};
@@ -428,98 +429,147 @@ fn sigterm_stops_the_exporter_with_exit_code_0_and_healthy_answers_until_then() 
     assert!(try_request(port, "GET", "/-/healthy", &[]).is_err());
 }
 
+/// An example Prometheus config made to run here: scrapes every second, and the example hosts
+/// replaced.
+fn runnable(example_config: &str, replacements: &[(&str, String)]) -> String {
+    let mut text = example_config
+        .replace("scrape_interval: 30s", "scrape_interval: 1s")
+        .replace("scrape_timeout: 10s", "scrape_timeout: 1s");
+    for (from, to) in replacements {
+        assert!(text.contains(from), "the example has no {from}");
+        text = text.replace(from, to);
+    }
+    text
+}
+
 #[test]
 fn a_real_prometheus_scrapes_probe_success_through_the_multi_target_relabelling() {
     let nginx = Nginx::start();
     let ex = Exporter::start(&loopback(), &[]);
-    let dir = tempfile::tempdir().unwrap();
-    let target = nginx.url("live", "prom-{random}");
-    let config = [
-        "global: {scrape_interval: 1s, scrape_timeout: 1s}".to_string(),
-        "scrape_configs:".into(),
-        "  - job_name: rtmp".into(),
-        "    metrics_path: /probe".into(),
-        "    params: {module: [publish]}".into(),
-        format!("    static_configs: [{{targets: ['{target}']}}]"),
-        "    relabel_configs:".into(),
-        "      - {source_labels: [__address__], target_label: __param_target}".into(),
-        "      - {source_labels: [__param_target], target_label: instance}".into(),
-        format!(
-            "      - {{target_label: __address__, replacement: '127.0.0.1:{}'}}",
-            ex.port()
-        ),
-    ]
-    .join("\n");
-    std::fs::write(dir.path().join("prometheus.yml"), config).unwrap();
-    let mut prometheus = None;
-    let mut web = 0;
-    for _ in 0..5 {
-        web = crate::support::free_port();
-        let mut child = Command::new("prometheus")
-            .arg(format!(
-                "--config.file={}",
-                dir.path().join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{web}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("prometheus is needed (apt-get install prometheus): {e}"));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline
-            && try_request(web, "GET", "/-/ready", &[])
-                .map(|r| r.status)
-                .ok()
-                != Some(200)
-        {
-            if let Ok(Some(_)) = child.try_wait() {
-                break;
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-        if try_request(web, "GET", "/-/ready", &[])
-            .map(|r| r.status)
-            .ok()
-            == Some(200)
-        {
-            prometheus = Some(child);
-            break;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    let mut prometheus = prometheus.expect("prometheus did not come up in 5 attempts");
-    let query = format!(
-        "/api/v1/query?query={}",
-        encode("probe_success{job=\"rtmp\"}")
+    let config = runnable(
+        &example("prometheus.yml"),
+        &[
+            (
+                "rtmp://a.ingest.example.com/live/monitor-{random}",
+                nginx.url("live", "a-{random}?token=tok-4242"),
+            ),
+            (
+                "rtmp://b.ingest.example.com:1936/live/monitor-{random}",
+                nginx
+                    .url("live", "b-{random}")
+                    .replace("rtmp://", "rtmp://mon:pa55-4242@"),
+            ),
+            ("rtmp://edge-fra1.example.com/live", nginx.url("live", "")),
+            (
+                "rtmp://10.20.0.5/live",
+                nginx.url("live", "").replace("127.0.0.1", "localhost"),
+            ),
+            ("127.0.0.1:19935", format!("127.0.0.1:{}", ex.port())),
+        ],
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let answer = loop {
-        let r = request(web, "GET", &query, &[]);
-        if r.body.contains("\"value\":[") {
-            break r.body;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no probe_success in Prometheus after 30 s: {}",
-            r.body
+    let prometheus = Prometheus::start(
+        &config,
+        &[("rtmp-probe-alerts.yml", &example("rtmp-probe-alerts.yml"))],
+    );
+    let publish = prometheus.query("probe_success{job=\"rtmp_publish\"}", 2);
+    assert_eq!(
+        publish.matches("\"1\"]").count(),
+        2,
+        "probe_success is not 1 twice: {publish}"
+    );
+    // The instance is the URL without user information and query: no password or token is
+    // stored in Prometheus.
+    for stream in ["a", "b"] {
+        let instance = format!(
+            "\"instance\":\"{}\"",
+            nginx.url("live", &format!("{stream}-{{random}}"))
         );
-        thread::sleep(Duration::from_millis(200));
-    };
-    let _ = prometheus.kill();
-    let _ = prometheus.wait();
+        assert!(publish.contains(&instance), "{instance} not in {publish}");
+    }
+    assert!(!publish.contains("4242"), "{publish}");
+    // localhost is not in allow_targets (names are not resolved): that probe is refused, so its
+    // scrape fails and `up` says so.
+    let connect = prometheus.query("up{job=\"rtmp_connect\"}", 2);
     assert!(
-        answer.contains("\"1\"]"),
-        "probe_success is not 1: {answer}"
+        connect.contains("\"1\"]") && connect.contains("\"0\"]"),
+        "{connect}"
     );
-    assert!(
-        answer.contains(&format!("\"instance\":\"{target}\"")),
-        "{answer}"
+    let own = prometheus.query("rtmp_probe_exporter_build_info", 1);
+    assert!(own.contains("\"1\"]"), "{own}");
+}
+
+#[test]
+fn the_sharded_example_spreads_the_targets_over_three_exporters_by_hashmod() {
+    let nginx = Nginx::start();
+    let exporters: Vec<Exporter> = (0..3).map(|_| Exporter::start(&loopback(), &[])).collect();
+    let mut replacements = vec![
+        (
+            "rtmp://a.ingest.example.com/live/monitor-{random}",
+            nginx.url("live", "a-{random}"),
+        ),
+        (
+            "rtmp://b.ingest.example.com/live/monitor-{random}",
+            nginx.url("live", "b-{random}"),
+        ),
+        (
+            "rtmp://c.ingest.example.com/live/monitor-{random}",
+            nginx.url("live", "c-{random}"),
+        ),
+    ];
+    let names = [
+        "probe-0.example.com:19935",
+        "probe-1.example.com:19935",
+        "probe-2.example.com:19935",
+    ];
+    for (name, ex) in names.iter().zip(&exporters) {
+        replacements.push((name, format!("127.0.0.1:{}", ex.port())));
+    }
+    let config = runnable(&example("prometheus-sharded.yml"), &replacements);
+    let prometheus = Prometheus::start(
+        &config,
+        &[("rtmp-probe-alerts.yml", &example("rtmp-probe-alerts.yml"))],
     );
+    let answer = prometheus.query("probe_success{job=\"rtmp_publish\"}", 3);
+    assert_eq!(answer.matches("\"1\"]").count(), 3, "{answer}");
+    // Each series names its exporter, and that exporter did probe.
+    for ex in &exporters {
+        let label = format!("\"exporter\":\"127.0.0.1:{}\"", ex.port());
+        let shown = answer.matches(&label).count();
+        let probed = ex
+            .get("/metrics")
+            .sample("rtmp_probe_exporter_probes_total{module=\"publish\",result=\"success\"}")
+            .unwrap_or(0.0);
+        assert_eq!(
+            shown > 0,
+            probed > 0.0,
+            "exporter {}: {shown} series, {probed} probes: {answer}",
+            ex.port()
+        );
+    }
+}
+
+#[test]
+fn the_example_rules_and_configs_pass_promtool_and_the_alerts_fire_as_tested() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples");
+    for args in [
+        vec!["check", "rules", "rtmp-probe-alerts.yml"],
+        vec!["test", "rules", "rtmp-probe-alerts.test.yml"],
+        vec!["check", "config", "prometheus.yml"],
+        vec!["check", "config", "prometheus-sharded.yml"],
+    ] {
+        let out = Command::new("promtool")
+            .args(&args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("promtool is needed (apt-get install prometheus): {e}"));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "promtool {args:?}:\n{text}");
+        assert!(!text.contains("WARNING"), "promtool {args:?}:\n{text}");
+    }
 }
 
 #[test]

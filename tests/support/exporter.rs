@@ -290,3 +290,101 @@ pub fn promtool_check(exposition: &str) {
 pub fn unit_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/systemd/rtmp-probe.service")
 }
+
+/// A private Prometheus (Debian's `prometheus`): its config and storage in a temporary directory,
+/// its web port on loopback; killed on drop.
+pub struct Prometheus {
+    child: Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+impl Prometheus {
+    /// Starts Prometheus with `config` (prometheus.yml) and other files beside it (rule files),
+    /// and waits until it is ready.
+    pub fn start(config: &str, files: &[(&str, &str)]) -> Prometheus {
+        let dir = tempfile::tempdir().expect("a temporary directory for Prometheus");
+        fs::write(dir.path().join("prometheus.yml"), config).expect("write prometheus.yml");
+        for (name, text) in files {
+            fs::write(dir.path().join(name), text).expect("write a file for Prometheus");
+        }
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new("prometheus")
+                .arg(format!(
+                    "--config.file={}",
+                    dir.path().join("prometheus.yml").display()
+                ))
+                .arg(format!(
+                    "--storage.tsdb.path={}",
+                    dir.path().join("data").display()
+                ))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!("prometheus is needed (apt-get install prometheus): {e}")
+                });
+            let ready = || {
+                try_request(port, "GET", "/-/ready", &[])
+                    .map(|r| r.status)
+                    .ok()
+                    == Some(200)
+            };
+            let started = Instant::now();
+            while started.elapsed() < START_DEADLINE && !ready() {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(50));
+            }
+            if ready() {
+                return Prometheus {
+                    child,
+                    port,
+                    _dir: dir,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("Prometheus did not come up in 5 attempts (config:\n{config})");
+    }
+
+    /// The JSON answer of an instant query, once it holds at least `series` results (waits up to
+    /// 30 s, as scrapes come every second).
+    pub fn query(&self, query: &str, series: usize) -> String {
+        let path = format!("/api/v1/query?query={}", encode(query));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r = request(self.port, "GET", &path, &[]);
+            if r.body.matches("\"value\":[").count() >= series {
+                return r.body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{query}: fewer than {series} series in Prometheus after 30 s: {}",
+                r.body
+            );
+            thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An example file of docs/examples/.
+pub fn example(name: &str) -> String {
+    fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/examples")
+            .join(name),
+    )
+    .unwrap_or_else(|e| panic!("docs/examples/{name}: {e}"))
+}
