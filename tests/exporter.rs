@@ -7,6 +7,7 @@ use crate::support::exporter::{
 };
 use crate::support::nginx::Nginx;
 use crate::support::probe::{run_program, BINARY};
+use crate::support::report::PUBLISH_STEPS;
 use crate::support::{closed_port, unanswering_port};
 use std::net::TcpListener;
 use std::process::Command;
@@ -39,14 +40,8 @@ fn a_publish_probe_of_nginx_rtmp_succeeds_with_blackbox_names_and_passes_promtoo
     assert_eq!(r.sample("probe_rtmp_status"), Some(0.0), "{}", r.body);
     let total = r.sample("probe_duration_seconds").unwrap();
     assert!(total > 0.0 && total < 5.0, "{total}");
-    for phase in [
-        "tcp_connect",
-        "handshake",
-        "connect",
-        "create_stream",
-        "publish",
-        "verify",
-    ] {
+    // Every step but the name lookup of an IP literal and the teardown, which nginx may end.
+    for phase in &PUBLISH_STEPS[1..7] {
         let v = r.sample(&format!("probe_rtmp_duration_seconds{{phase=\"{phase}\"}}"));
         assert!(
             v.is_some_and(|v| v >= 0.0 && v < total),
@@ -420,13 +415,82 @@ fn check_config_exits_0_for_a_good_file_and_1_naming_what_is_wrong() {
 }
 
 #[test]
-fn sigterm_stops_the_exporter_with_exit_code_0_and_healthy_answers_until_then() {
-    let mut ex = Exporter::start(&loopback(), &[]);
+fn sigterm_lets_a_running_probe_answer_then_exits_0() {
+    let (_listener, _fillers, silent) = unanswering_port();
+    let mut ex = Exporter::start(&loopback().replace("timeout: 5s", "timeout: 1s"), &[]);
     let r = ex.get("/-/healthy");
     assert_eq!((r.status, r.body.as_str()), (200, "Healthy\n"));
     let port = ex.port();
+    let path = probe_path(&format!("rtmp://127.0.0.1:{silent}/live/x"), "publish");
+    let running = thread::spawn(move || try_request(port, "GET", &path, &[]));
+    thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
     assert_eq!(ex.terminate(Duration::from_secs(5)), Some(0));
+    let stopped = started.elapsed();
+    let r = running
+        .join()
+        .unwrap()
+        .expect("the running probe is answered");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("kind=\"timeout\""), "{}", r.body);
+    assert!(
+        stopped < Duration::from_secs(3),
+        "the shutdown took {stopped:?}"
+    );
     assert!(try_request(port, "GET", "/-/healthy", &[]).is_err());
+}
+
+#[test]
+fn oversized_heads_and_bodies_are_refused_and_silent_connections_closed() {
+    use std::io::{Read, Write};
+    let ex = Exporter::start(
+        &config(
+            &["127.0.0.1"],
+            "limits: {header_timeout: 1s, max_header_bytes: 2048, max_headers: 8}\n",
+        ),
+        &[],
+    );
+    let big = "x".repeat(4096);
+    let r = request(ex.port(), "GET", "/-/healthy", &[("X-Big", &big)]);
+    assert_eq!(r.status, 431, "{r:?}");
+    let many: Vec<(String, String)> = (0..20).map(|i| (format!("X-H{i}"), "v".into())).collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(request(ex.port(), "GET", "/-/healthy", &many).status, 431);
+    let r = request(
+        ex.port(),
+        "POST",
+        "/-/reload",
+        &[("Content-Length", "100000")],
+    );
+    assert_eq!(r.status, 413, "{r:?}");
+    // A connection that never sends a request head is closed after header_timeout.
+    let mut idle = std::net::TcpStream::connect(("127.0.0.1", ex.port())).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 64];
+    let n = idle.read(&mut buf).unwrap_or(0);
+    let waited = started.elapsed();
+    assert!(
+        n == 0 || String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"),
+        "{n}"
+    );
+    assert!(
+        (Duration::from_millis(900)..Duration::from_secs(3)).contains(&waited),
+        "closed after {waited:?}"
+    );
+    // So does one that sends half a head and stops.
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", ex.port())).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    slow.write_all(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let _ = slow.read(&mut buf);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(ex.get("/-/healthy").status, 200);
 }
 
 /// An example Prometheus config made to run here: scrapes every second, and the example hosts

@@ -94,8 +94,14 @@ fn init_logging(plan: &Plan) {
     } else if out.verbosity >= 3 {
         filter.push_str(&format!(",{}=debug", session::wire::TARGET));
     }
-    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    log_to_stderr(&filter, "warn");
+}
+
+/// Installs the stderr subscriber with `filter` (`fallback` if it does not parse): no colours, no
+/// module paths. Shared by the check and the exporter.
+pub(crate) fn log_to_stderr(filter: &str, fallback: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(fallback));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -172,12 +172,5 @@ fn watch_signals(
 
 /// Logs on stderr at `level` (for this crate; other crates at warn).
 fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(format!("warn,rtmp_probe={level}"))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_target(false)
-        .try_init();
+    super::log_to_stderr(&format!("warn,rtmp_probe={level}"), "info");
 }
