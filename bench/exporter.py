@@ -178,13 +178,14 @@ def main() -> None:
                     for name in order:
                         exporter, url = cases[name]
                         time.sleep(1)
-                        cpu0 = cpu_seconds(exporter.pid())
+                        cpu0, ng0 = cpu_seconds(exporter.pid()), cpu_seconds(ng.pid())
                         r = wrk(url, args.connections, args.threads, args.duration)
                         r["cpu_us"] = (cpu_seconds(exporter.pid()) - cpu0) / max(r["requests"], 1) * 1e6
+                        r["nginx_us"] = (cpu_seconds(ng.pid()) - ng0) / max(r["requests"], 1) * 1e6
                         r["rss"] = proc_status_kib(exporter.pid(), "VmRSS") / 1024
                         runs[name].append(r)
                         b.say(f"round {i}: {name}: {r['rps']:,.0f} probes/s, p50 {r['p50']:.2f} ms, "
-                              f"p99 {r['p99']:.2f} ms, {r['cpu_us']:.0f} µs CPU/probe, RSS {r['rss']:.1f} MiB"
+                              f"p99 {r['p99']:.2f} ms, {r['cpu_us']:.0f} µs CPU/probe (nginx {r['nginx_us']:.0f} µs), RSS {r['rss']:.1f} MiB"
                               + (f", {r['non2xx']:.0f} non-2xx" if r["non2xx"] else ""))
                     for name, (_, url) in cases.items():
                         if "probe_success 1" not in fetch(url):
@@ -201,16 +202,17 @@ def main() -> None:
         exporter = "rtmp-probe serve" if name.startswith("rtmp-probe") else "blackbox_exporter"
         rps = b.summarize([r["rps"] for r in rs])
         med[name] = rps.median
-        p = {k: b.summarize([r[k] for r in rs]).median for k in ("p50", "p90", "p99", "cpu_us", "rss")}
+        p = {k: b.summarize([r[k] for r in rs]).median for k in ("p50", "p90", "p99", "cpu_us", "nginx_us", "rss")}
         bad = sum(r["non2xx"] + r["errors"] for r in rs)
         rows.append([
             name, rps.fmt(0), f"{p['p50']:.2f} / {p['p90']:.2f} / {p['p99']:.2f} ms", f"{p['cpu_us']:.0f} µs",
+            f"{p['nginx_us']:.0f} µs",
             f"{rss_start[exporter] / 1024:.1f} → {p['rss']:.1f} MiB", f"{hwm[exporter]:.1f} MiB", f"{bad:.0f}",
         ])
     base = med["blackbox_exporter tcp"]
     ratios = [[name, f"× {v / base:.2f}"] for name, v in med.items() if not name.startswith("blackbox")]
     t1 = b.table(["exporter, module", "probes/s, median (min–max)", "latency p50 / p90 / p99",
-                  "exporter CPU per probe", "RSS before → after a run", "peak RSS", "non-2xx or errors"], rows)
+                  "exporter CPU per probe", "nginx CPU per probe", "RSS before → after a run", "peak RSS", "non-2xx or errors"], rows)
     t2 = b.table(["probes/s against blackbox_exporter's TCP probe", "ratio of medians"], ratios)
     probes = re.findall(r'rtmp_probe_exporter_probes_total\{module="(\w+)",result="(\w+)"\} (\d+)', own)
     failed = sum(int(n) for _, result, n in probes if result == "failure")
