@@ -25,7 +25,7 @@ pub const DEFAULT_PORT: u16 = 19935;
 #[derive(Debug, Parser)]
 #[command(name = "rtmp-probe serve", version)]
 pub struct ServeCli {
-    /// Address to listen on, e.g. 127.0.0.1:19935 or [::]:19935.
+    /// Address to listen on, e.g. 127.0.0.1:19935 (IPv6: the address in brackets, then the port).
     #[arg(long, value_name = "ADDR", default_value_t = SocketAddr::from(([0, 0, 0, 0], DEFAULT_PORT)))]
     pub listen: SocketAddr,
 

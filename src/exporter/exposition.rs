@@ -11,7 +11,7 @@
 //! - every other metric of the report (media, certificates as the modes add them) as
 //!   `probe_rtmp_<name>` with its unit as a suffix (`_seconds`, `_bits_per_second`, `_per_second`,
 //!   `_days`), so a new metric appears here without a change to this file;
-//! - a few under blackbox's own names as well ([`KNOWN`]).
+//! - a few under blackbox's own names as well (the `KNOWN` table).
 //!
 //! Nothing here names the target: Prometheus adds `instance`, and stream names (often keys) never
 //! appear.
