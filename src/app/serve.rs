@@ -6,7 +6,8 @@
 //! the check's help, man page and completions are unchanged.
 //!
 //! Exit codes: 0 after a clean shutdown (SIGTERM, SIGINT) or a config that checks; 1 when the
-//! config is broken or the address cannot be bound; 2 for a bad command line.
+//! config is broken, the address cannot be bound, or a second signal cut the shutdown short; 2 for
+//! a bad command line.
 
 use crate::exporter::{self, config, Config, Exporter};
 use clap::Parser;
@@ -144,29 +145,39 @@ async fn serve(listen: SocketAddr, config: Config, path: PathBuf) -> i32 {
     0
 }
 
-/// SIGTERM and SIGINT stop the server; SIGHUP reloads the config.
+/// SIGTERM and SIGINT stop the server; SIGHUP reloads the config. The signals are taken on a
+/// thread of their own (signal-hook's self-pipe) and handed to the runtime; tokio's own signal
+/// support is not compiled in, because it sets up its driver in every runtime, the one-shot
+/// check's too (a socket pair and an epoll registration per check, measured in
+/// docs/BENCHMARKS.md, section 6).
 fn watch_signals(
     exporter: Arc<Exporter>,
     stop: tokio::sync::watch::Sender<bool>,
 ) -> std::io::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = term.recv() => break,
-                _ = int.recv() => break,
-                _ = hup.recv() => {
-                    tracing::info!("SIGHUP: reloading the config");
-                    let _ = exporter.reload().await;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP])?;
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if signal != SIGHUP {
+                    break;
                 }
+                tracing::info!("SIGHUP: reloading the config");
+                let exporter = Arc::clone(&exporter);
+                runtime.spawn(async move {
+                    let _ = exporter.reload().await;
+                });
             }
-        }
-        tracing::info!("shutting down: no new connections; running probes finish");
-        let _ = stop.send(true);
-    });
+            tracing::info!("shutting down: no new connections; running probes finish");
+            let _ = stop.send(true);
+            // A second SIGTERM or SIGINT does not wait for the probes.
+            if signals.forever().any(|s| s != SIGHUP) {
+                tracing::warn!("second signal: exiting without waiting for running probes");
+                std::process::exit(1);
+            }
+        })?;
     Ok(())
 }
 
