@@ -22,8 +22,6 @@ Examples:
       diagnose by hand: every step, what the server said, hex dumps on stderr
   rtmp-probe --format prometheus --targets /etc/rtmp-probe/targets > /var/lib/node_exporter/rtmp.prom
       many targets at once, for node_exporter's textfile collector
-  rtmp-probe serve --config /etc/rtmp-probe/rtmp-probe.yml
-      the Prometheus exporter: probes on demand at :19935/probe (rtmp-probe serve --help)
 
 Thresholds: -w/-c take [METRIC=]RANGE (no METRIC: total). RANGE is the Monitoring Plugins syntax:
 10 alerts above 10, 10: below 10, ~:10 above 10, 10:20 outside 10..20, @10:20 inside it. Values

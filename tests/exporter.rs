@@ -2,13 +2,13 @@
 //! nginx-rtmp, closed and silent ports, and a real Prometheus.
 
 use crate::support::exporter::{
-    encode, example, probe_path, promtool_check, request, try_request, unit_file, Exporter,
-    Prometheus,
+    encode, example, probe_path, request, try_request, unit_file, Exporter, Prometheus,
 };
 use crate::support::nginx::Nginx;
 use crate::support::probe::{run_program, BINARY};
 use crate::support::report::PUBLISH_STEPS;
 use crate::support::{closed_port, unanswering_port};
+use crate::targets::promtool_check;
 use std::net::TcpListener;
 use std::process::Command;
 use std::thread;

@@ -1,9 +1,36 @@
 //! Many targets in one run, and the Prometheus exposition.
 
-use crate::support::exporter::promtool_check;
 use crate::support::nginx::Nginx;
 use crate::support::{closed_port, probe, report};
 use std::collections::HashSet;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Runs `promtool check metrics` on an exposition and panics with its complaints.
+pub fn promtool_check(exposition: &str) {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot run promtool ({e}): run scripts/test.sh or apt-get install prometheus")
+        });
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(exposition.as_bytes())
+        .expect("write the exposition to promtool");
+    let out = child.wait_with_output().expect("promtool ran");
+    assert!(
+        out.status.success(),
+        "promtool rejects the exposition:\n{}{}\n{exposition}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
 
 #[test]
 fn two_hundred_stream_names_on_one_nginx_at_once_all_report_ok() {

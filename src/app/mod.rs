@@ -1,5 +1,4 @@
-//! The run, from arguments to exit code: parse, plan, then the one-shot check (`check`), or the
-//! exporter (`rtmp-probe serve ...`, in `serve`).
+//! The run, from arguments to exit code: parse, plan, then the one-shot check (`check`).
 
 pub mod check;
 pub mod serve;
@@ -18,12 +17,6 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    // `serve` first: the exporter has its own command line (see serve.rs for why it is not a
-    // clap subcommand of the check's).
-    if args.get(1).is_some_and(|a| a == "serve") {
-        return serve::run(args.into_iter().skip(2).collect());
-    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
@@ -94,14 +87,8 @@ fn init_logging(plan: &Plan) {
     } else if out.verbosity >= 3 {
         filter.push_str(&format!(",{}=debug", session::wire::TARGET));
     }
-    log_to_stderr(&filter, "warn");
-}
-
-/// Installs the stderr subscriber with `filter` (`fallback` if it does not parse): no colours, no
-/// module paths. Shared by the check and the exporter.
-pub(crate) fn log_to_stderr(filter: &str, fallback: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(fallback));
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,9 +1,9 @@
 //! `rtmp-probe serve`: the command line of the Prometheus exporter (src/exporter/), its runtime,
 //! signals and exit codes.
 //!
-//! `serve` is recognised as the first argument before the check's own parser sees anything, so
-//! `rtmp-probe [OPTIONS] URL...` parses exactly as before (a URL is never the word `serve`), and
-//! the check's help, man page and completions are unchanged.
+//! `serve` is recognised as the first argument (in src/main.rs) before the check's own parser
+//! sees anything, so `rtmp-probe [OPTIONS] URL...` parses exactly as before (a URL is never the
+//! word `serve`), and the check's help, man page and completions are unchanged.
 //!
 //! Exit codes: 0 after a clean shutdown (SIGTERM, SIGINT) or a config that checks; 1 when the
 //! config is broken, the address cannot be bound, or a second signal cut the shutdown short; 2 for
@@ -183,5 +183,12 @@ fn watch_signals(
 
 /// Logs on stderr at `level` (for this crate; other crates at warn).
 fn init_logging(level: &str) {
-    super::log_to_stderr(&format!("warn,rtmp_probe={level}"), "info");
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("warn,rtmp_probe={level}"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
 }

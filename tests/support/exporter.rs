@@ -265,32 +265,6 @@ pub fn try_request(
     })
 }
 
-/// Runs `promtool check metrics` on an exposition and panics with its complaints.
-pub fn promtool_check(exposition: &str) {
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot run promtool ({e}): run scripts/test.sh or apt-get install prometheus")
-        });
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(exposition.as_bytes())
-        .expect("write to promtool");
-    let out = child.wait_with_output().expect("promtool");
-    assert!(
-        out.status.success(),
-        "promtool rejects the exposition:\n{}{}\n--- exposition ---\n{exposition}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// The unit file shipped in the packages.
 pub fn unit_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/systemd/rtmp-probe.service")
