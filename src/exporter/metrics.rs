@@ -339,14 +339,7 @@ pub fn process_metrics(started: f64) -> String {
         "gauge",
         fds,
     );
-    let max_fds = std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|l| {
-            l.lines()
-                .find(|l| l.starts_with("Max open files"))
-                .and_then(|l| l.split_whitespace().nth(3))
-                .and_then(|v| v.parse::<f64>().ok())
-        });
+    let max_fds = max_fds().map(|n| n as f64);
     one(
         "process_max_fds",
         "Maximum number of open file descriptors.",
@@ -360,6 +353,18 @@ pub fn process_metrics(started: f64) -> String {
         Some(started),
     );
     out
+}
+
+/// The soft limit on open file descriptors, from `/proc/self/limits`.
+pub fn max_fds() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|l| {
+            l.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|v| v.parse().ok())
+        })
 }
 
 #[cfg(test)]

@@ -92,4 +92,13 @@ pub fn warn_about(config: &Config) {
     } else if config.allow.loopback_only {
         tracing::warn!("allow_targets is empty: only loopback targets will be probed");
     }
+    // Each connection holds a descriptor, each probe one for its socket and one for a lookup.
+    let l = &config.limits;
+    let needed = l.max_connections as u64 + 2 * l.max_in_flight as u64 + 64;
+    if let Some(limit) = metrics::max_fds().filter(|limit| *limit < needed) {
+        tracing::warn!(
+            "the open file limit ({limit}) is below what limits.max_connections and \
+             limits.max_in_flight can use ({needed}): raise it (LimitNOFILE= in the unit) or lower them"
+        );
+    }
 }
