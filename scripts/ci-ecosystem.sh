@@ -76,7 +76,11 @@ for path in ./usr/bin/rtmp-probe ./usr/lib/nagios/plugins/check_rtmp \
   ./usr/share/rtmp-probe/nagios/example.cfg ./usr/share/rtmp-probe/icinga2/rtmp.conf \
   ./usr/share/rtmp-probe/icinga2/example.conf ./usr/share/rtmp-probe/nrpe/rtmp.cfg \
   ./usr/share/doc/rtmp-probe/README.md ./usr/share/doc/rtmp-probe/copyright \
-  ./usr/share/doc/rtmp-probe/LICENSE-MIT ./usr/share/doc/rtmp-probe/LICENSE-APACHE; do
+  ./usr/share/doc/rtmp-probe/LICENSE-MIT ./usr/share/doc/rtmp-probe/LICENSE-APACHE \
+  ./lib/systemd/system/rtmp-probe.service ./etc/rtmp-probe/rtmp-probe.yml \
+  ./usr/share/doc/rtmp-probe/EXPORTER.md ./usr/share/rtmp-probe/exporter/rtmp-probe.yml \
+  ./usr/share/rtmp-probe/exporter/prometheus.yml ./usr/share/rtmp-probe/exporter/prometheus-sharded.yml \
+  ./usr/share/rtmp-probe/exporter/rtmp-probe-alerts.yml; do
   grep -qE " ${path//./\\.}( |$)" <<<"$contents" || fail "the .deb has no $path:
 $contents"
 done
@@ -98,6 +102,15 @@ dpkg -s rtmp-probe | grep -E '^(Package|Version|Depends):'
   fail "the installed /usr/lib/nagios/plugins/check_rtmp is not the link"
 dpkg-query -W -f '${Conffiles}\n' rtmp-probe | grep -q '/etc/nagios-plugins/config/rtmp.cfg' ||
   fail "/etc/nagios-plugins/config/rtmp.cfg is not a conffile"
+dpkg-query -W -f '${Conffiles}\n' rtmp-probe | grep -q '/etc/rtmp-probe/rtmp-probe.yml' ||
+  fail "/etc/rtmp-probe/rtmp-probe.yml is not a conffile"
+# The exporter as installed: its packaged config checks, and its unit verifies with the installed
+# binary (the unit is installed, not enabled or started).
+/usr/bin/rtmp-probe serve --check-config /etc/rtmp-probe/rtmp-probe.yml ||
+  fail "the packaged /etc/rtmp-probe/rtmp-probe.yml does not pass rtmp-probe serve --check-config"
+systemd-analyze verify --man=no /lib/systemd/system/rtmp-probe.service ||
+  fail "systemd-analyze verify rejects the installed rtmp-probe.service"
+say "the installed exporter config checks and its systemd unit verifies"
 
 # A private nginx-rtmp on a free loopback port, in the work directory.
 start_private_nginx "$workdir"
@@ -176,7 +189,7 @@ $icinga_out"
 say "icinga2 daemon -C accepts Debian's stock icinga2.conf with the installed rtmp.conf and example.conf"
 
 dpkg --purge rtmp-probe
-for path in /usr/bin/rtmp-probe /usr/lib/nagios/plugins/check_rtmp /etc/nagios-plugins/config/rtmp.cfg /usr/share/rtmp-probe; do
+for path in /usr/bin/rtmp-probe /usr/lib/nagios/plugins/check_rtmp /etc/nagios-plugins/config/rtmp.cfg /usr/share/rtmp-probe /etc/rtmp-probe/rtmp-probe.yml /lib/systemd/system/rtmp-probe.service; do
   if [ -e "$path" ] || [ -L "$path" ]; then fail "$path is still there after dpkg --purge"; fi
 done
 say "dpkg --purge removed everything, the conffile too"
@@ -186,9 +199,12 @@ lap "the Debian package: install, installed check, man, completions, nagios4, ic
 # The RPM: its file list, and what it carries.
 
 cat >"$workdir/rpm-expected" <<'LIST'
+/etc/rtmp-probe/rtmp-probe.yml
 /usr/bin/rtmp-probe
+/usr/lib/systemd/system/rtmp-probe.service
 /usr/lib64/nagios/plugins/check_rtmp
 /usr/share/bash-completion/completions/rtmp-probe
+/usr/share/doc/rtmp-probe/EXPORTER.md
 /usr/share/doc/rtmp-probe/README.md
 /usr/share/doc/rtmp-probe/README.monitoring.md
 /usr/share/doc/rtmp-probe/report.schema.json
@@ -196,6 +212,10 @@ cat >"$workdir/rpm-expected" <<'LIST'
 /usr/share/licenses/rtmp-probe/LICENSE-APACHE
 /usr/share/licenses/rtmp-probe/LICENSE-MIT
 /usr/share/man/man1/rtmp-probe.1.gz
+/usr/share/rtmp-probe/exporter/prometheus-sharded.yml
+/usr/share/rtmp-probe/exporter/prometheus.yml
+/usr/share/rtmp-probe/exporter/rtmp-probe-alerts.yml
+/usr/share/rtmp-probe/exporter/rtmp-probe.yml
 /usr/share/rtmp-probe/icinga2/example.conf
 /usr/share/rtmp-probe/icinga2/rtmp.conf
 /usr/share/rtmp-probe/nagios/commands.cfg
@@ -204,7 +224,7 @@ cat >"$workdir/rpm-expected" <<'LIST'
 /usr/share/zsh/site-functions/_rtmp-probe
 LIST
 rpm -qlp "$rpm_file" | sort >"$workdir/rpm-listed"
-diff -u "$workdir/rpm-expected" "$workdir/rpm-listed" || fail "rpm -qlp lists other files than expected (diff above)"
+diff -u <(sort "$workdir/rpm-expected") "$workdir/rpm-listed" || fail "rpm -qlp lists other files than expected (diff above)"
 say "rpm -qlp lists exactly the expected $(wc -l <"$workdir/rpm-listed") files"
 rpm -qip "$rpm_file" | grep -E '^(Name|Version|Release|Architecture|License|Summary)'
 say "the RPM requires: $(rpm -qp --requires "$rpm_file" | tr '\n' ' ')"

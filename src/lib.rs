@@ -3,6 +3,7 @@
 pub mod app;
 pub mod assets;
 pub mod cli;
+pub mod exporter;
 pub mod media;
 pub mod metrics;
 pub mod panic_hook;

@@ -10,6 +10,7 @@ mod support;
 
 mod auth;
 mod ecosystem;
+mod exporter;
 mod faults;
 mod hardening;
 mod harness;

@@ -6,6 +6,7 @@ pub mod check;
 mod limits;
 mod logging;
 mod output;
+pub mod serve;
 mod usage;
 
 pub use output::Sink;

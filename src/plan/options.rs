@@ -233,7 +233,8 @@ impl DurationValue {
     }
 }
 
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+/// A duration field (`5s`, `250ms` or a number of seconds); the exporter's config uses it too.
+pub(crate) fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     DurationValue::deserialize(d)?
         .into_duration()
         .map_err(serde::de::Error::custom)

@@ -6,6 +6,7 @@
 //! to install it.
 
 pub mod auth_server;
+pub mod exporter;
 pub mod fake;
 pub mod http;
 pub mod nginx;
