@@ -3,6 +3,7 @@
 pub mod app;
 pub mod assets;
 pub mod cli;
+pub mod media;
 pub mod panic_hook;
 pub mod plan;
 pub mod protocol;

@@ -1,0 +1,706 @@
+//! [`MediaMonitor`]: everything the play check reads from the media, behind four calls, one per
+//! kind of message (video, audio, data, aggregate), and a [`MediaSummary`] at the end.
+//!
+//! It parses each tag header, parses sequence headers into a [`VideoInfo`] / [`AudioInfo`],
+//! keeps the last onMetaData, feeds the [`StreamStats`], and records what could not be parsed as
+//! [`MediaProblem`]s (the first [`MAX_PROBLEMS`], and a count). It keeps no payload: a message
+//! costs its header parse and a constant-time statistics update.
+//!
+//! Only the start of a message is needed (`MediaMessage::head`), with its full length
+//! (`MediaMessage::len`): the tag header and, for a sequence header, the configuration record
+//! (tens of bytes for H.264, a few KiB for x265's with its SEI). A sequence header whose
+//! parse fails because the head was cut is reported as such ([`MediaProblem::incomplete`]), not
+//! as a broken stream.
+//!
+//! Multitrack streams: only the default track is counted (track 0, or the first track id seen if
+//! there is no track 0 in the first multitrack message).
+
+use std::time::Duration;
+
+use super::audio::{parse_audio_tag, parse_multichannel_config, AudioPacket, AudioTag};
+use super::audio_config::{AacConfig, FlacStreamInfo, Mp3FrameHeader, OpusHead};
+use super::av1::{Av1Config, VpConfig};
+use super::avc::{h264_level_name, h264_profile_name, AvcConfig};
+use super::codec::{AudioCodec, VideoCodec};
+use super::flv::{aggregate_messages, TAG_AUDIO, TAG_SCRIPT_DATA, TAG_VIDEO};
+use super::hevc::{hevc_level_name, HevcConfig};
+use super::metadata::{disagreements, Disagreement, Metadata, StreamFacts};
+use super::stats::{
+    KeyframeInterval, MediaEvent, MediaKind, StatsConfig, StreamStats, TrackSummary,
+};
+use super::video::{parse_video_tag, VideoPacket, VideoTag};
+use super::MediaError;
+use crate::protocol::amf0::decode_all;
+use crate::protocol::Limits;
+
+/// At most this many problems are kept (the rest are counted).
+pub const MAX_PROBLEMS: usize = 8;
+
+/// One audio, video or aggregate message: its timestamp, when it arrived (since the watch window
+/// started), its full payload length, and the bytes of it that were kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaMessage<'a> {
+    pub timestamp: u32,
+    pub arrival: Duration,
+    pub len: u32,
+    pub head: &'a [u8],
+}
+
+impl<'a> MediaMessage<'a> {
+    /// A message kept whole.
+    pub fn whole(timestamp: u32, arrival: Duration, payload: &'a [u8]) -> MediaMessage<'a> {
+        MediaMessage {
+            timestamp,
+            arrival,
+            len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+            head: payload,
+        }
+    }
+
+    fn is_cut(&self) -> bool {
+        (self.head.len() as u64) < u64::from(self.len)
+    }
+}
+
+/// What one message was, for the session's steps (first frame, first keyframe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub kind: MediaKind,
+    /// A coded frame (counted in the statistics).
+    pub frame: bool,
+    pub keyframe: bool,
+    /// A sequence header (configuration).
+    pub config: bool,
+}
+
+/// What an aggregate message held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AggregateSeen {
+    pub messages: u32,
+    pub video_frames: u32,
+    pub audio_frames: u32,
+    pub keyframes: u32,
+}
+
+/// Where a problem was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    VideoTag,
+    AudioTag,
+    /// A video sequence header (configuration record, SPS): no player can decode the stream.
+    VideoConfig,
+    /// An audio sequence header (AudioSpecificConfig...).
+    AudioConfig,
+    /// The framing of an aggregate message.
+    Aggregate,
+    /// A data message inside an aggregate whose AMF0 does not decode.
+    Data,
+}
+
+impl ProblemKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ProblemKind::VideoTag => "video message",
+            ProblemKind::AudioTag => "audio message",
+            ProblemKind::VideoConfig => "video sequence header",
+            ProblemKind::AudioConfig => "audio sequence header",
+            ProblemKind::Aggregate => "aggregate message",
+            ProblemKind::Data => "data message in an aggregate",
+        }
+    }
+}
+
+/// Something in the media that could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} at {timestamp} ms{}: {detail}", kind.describe(), if *incomplete { " (only its first bytes were kept)" } else { "" })]
+pub struct MediaProblem {
+    pub kind: ProblemKind,
+    /// The message timestamp.
+    pub timestamp: u32,
+    /// The parse may have failed only because the message was cut (the head was shorter than
+    /// the message and the error is a truncation).
+    pub incomplete: bool,
+    /// The parser's message (a [`MediaError`] or an AMF0 error, rendered).
+    pub detail: String,
+}
+
+impl MediaProblem {
+    /// A codec configuration that cannot be parsed: the play check's CRITICAL case.
+    pub fn is_config(&self) -> bool {
+        matches!(
+            self.kind,
+            ProblemKind::VideoConfig | ProblemKind::AudioConfig
+        ) && !self.incomplete
+    }
+}
+
+/// What the video sequence header (or, without one, the frames) say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoInfo {
+    pub codec: VideoCodec,
+    pub enhanced: bool,
+    /// As ffprobe names it ("Main", "High", "Constrained Baseline", "Main 10", "Profile 0").
+    pub profile: Option<&'static str>,
+    /// As ffprobe reports it: H.264 level_idc (30 for 3.0), H.265 general_level_idc (93 for 3.1),
+    /// AV1 seq_level_idx, VP9 level (20 for 2.0).
+    pub level: Option<u32>,
+    /// "3.0", "1b", "3.1".
+    pub level_name: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub bit_depth: Option<u8>,
+    /// The frame rate the configuration states (H.264 VUI timing with fixed_frame_rate_flag,
+    /// AV1 timing info).
+    pub config_fps: Option<f64>,
+}
+
+impl VideoInfo {
+    fn codec_only(codec: VideoCodec, enhanced: bool) -> VideoInfo {
+        VideoInfo {
+            codec,
+            enhanced,
+            profile: None,
+            level: None,
+            level_name: None,
+            width: None,
+            height: None,
+            bit_depth: None,
+            config_fps: None,
+        }
+    }
+}
+
+/// What the audio sequence header (or the frames) say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioInfo {
+    pub codec: AudioCodec,
+    pub enhanced: bool,
+    /// As ffprobe names it ("LC", "HE-AAC").
+    pub profile: Option<&'static str>,
+    pub sample_rate: Option<u32>,
+    /// The HE-AAC core rate (half the output rate).
+    pub core_sample_rate: Option<u32>,
+    pub channels: Option<u8>,
+    /// 8 or 16 for linear PCM in a legacy header, which changes ffprobe's codec name.
+    pub sample_bits: Option<u8>,
+}
+
+/// The video part of a [`MediaSummary`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoSummary {
+    /// From the sequence header or the frames; `None` if only unparseable messages came.
+    pub info: Option<VideoInfo>,
+    /// Frame statistics; `None` if no frame came (a sequence header alone).
+    pub track: Option<TrackSummary>,
+}
+
+impl VideoSummary {
+    pub fn codec_name(&self) -> Option<String> {
+        self.info.as_ref().map(|i| i.codec.to_string())
+    }
+    pub fn fps(&self) -> Option<f64> {
+        self.track?.fps
+    }
+    pub fn bitrate_bps(&self) -> Option<u64> {
+        self.track?.bitrate_bps
+    }
+    pub fn frames(&self) -> u64 {
+        self.track.map_or(0, |t| t.frames)
+    }
+    pub fn keyframes(&self) -> u64 {
+        self.track.map_or(0, |t| t.keyframes)
+    }
+    pub fn keyframe_interval(&self) -> Option<KeyframeInterval> {
+        self.track?.keyframe_interval
+    }
+}
+
+/// The audio part of a [`MediaSummary`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioSummary {
+    pub info: Option<AudioInfo>,
+    pub track: Option<TrackSummary>,
+}
+
+impl AudioSummary {
+    /// ffprobe's codec name (linear PCM named by its sample size), or a description of an
+    /// unknown codec.
+    pub fn codec_name(&self) -> Option<String> {
+        let info = self.info.as_ref()?;
+        Some(
+            match info.codec.ffprobe_name_for(info.sample_bits.unwrap_or(16)) {
+                Some(name) => name.to_owned(),
+                None => info.codec.to_string(),
+            },
+        )
+    }
+    pub fn bitrate_bps(&self) -> Option<u64> {
+        self.track?.bitrate_bps
+    }
+    pub fn frames(&self) -> u64 {
+        self.track.map_or(0, |t| t.frames)
+    }
+}
+
+/// Everything the play check reports about the media: the `media` object of issue 12.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaSummary {
+    pub video: Option<VideoSummary>,
+    pub audio: Option<AudioSummary>,
+    /// The last onMetaData, every property as sent.
+    pub metadata: Option<Metadata>,
+    pub metadata_messages: u32,
+    /// Where the metadata and the stream disagree.
+    pub disagreements: Vec<Disagreement>,
+    /// Delivery gaps longer than the threshold, and the longest gap (any media).
+    pub stalls: u64,
+    pub max_gap_s: f64,
+    /// Last video timestamp minus last audio timestamp, seconds.
+    pub av_drift_s: Option<f64>,
+    pub problems: Vec<MediaProblem>,
+    /// All problems, including those not kept.
+    pub problem_count: u64,
+    /// Zero-length audio or video messages (Flash's "silence" messages; no header, no frame).
+    pub empty_messages: u64,
+    /// Messages of multitrack tracks other than the default one (not counted).
+    pub other_track_messages: u64,
+}
+
+/// The play check's view of the media of one stream.
+#[derive(Debug, Clone)]
+pub struct MediaMonitor {
+    stats: StreamStats,
+    video_seen: bool,
+    audio_seen: bool,
+    video: Option<VideoInfo>,
+    audio: Option<AudioInfo>,
+    metadata: Option<Metadata>,
+    metadata_messages: u32,
+    problems: Vec<MediaProblem>,
+    problem_count: u64,
+    empty_messages: u64,
+    video_track: Option<u8>,
+    audio_track: Option<u8>,
+    other_track_messages: u64,
+}
+
+impl MediaMonitor {
+    pub fn new(config: StatsConfig) -> MediaMonitor {
+        MediaMonitor {
+            stats: StreamStats::new(config),
+            video_seen: false,
+            audio_seen: false,
+            video: None,
+            audio: None,
+            metadata: None,
+            metadata_messages: 0,
+            problems: Vec::new(),
+            problem_count: 0,
+            empty_messages: 0,
+            video_track: None,
+            audio_track: None,
+            other_track_messages: 0,
+        }
+    }
+
+    fn problem(
+        &mut self,
+        kind: ProblemKind,
+        msg: &MediaMessage<'_>,
+        e: &MediaError,
+    ) -> MediaProblem {
+        let problem = MediaProblem {
+            kind,
+            timestamp: msg.timestamp,
+            incomplete: msg.is_cut() && e.is_truncation(),
+            detail: e.to_string(),
+        };
+        self.keep(problem.clone());
+        problem
+    }
+
+    fn keep(&mut self, problem: MediaProblem) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(problem);
+        }
+    }
+
+    /// Whether a multitrack message belongs to the default track (and fixes that track).
+    fn default_track(slot: &mut Option<u8>, track_id: Option<u8>) -> bool {
+        match track_id {
+            None => true,
+            Some(id) => *slot.get_or_insert(id) == id,
+        }
+    }
+
+    /// A video message. `Err` when its header or sequence header cannot be parsed (the problem
+    /// is also kept for the summary).
+    pub fn on_video(&mut self, msg: MediaMessage<'_>) -> Result<Seen, MediaProblem> {
+        if msg.len == 0 {
+            self.empty_messages += 1;
+            return Ok(self.seen_nothing(MediaKind::Video));
+        }
+        self.video_seen = true;
+        let tag = match parse_video_tag(msg.head) {
+            Ok(tag) => tag,
+            Err(e) => return Err(self.problem(ProblemKind::VideoTag, &msg, &e)),
+        };
+        if !Self::default_track(&mut self.video_track, tag.multitrack.map(|m| m.track_id)) {
+            self.other_track_messages += 1;
+            return Ok(self.seen_nothing(MediaKind::Video));
+        }
+        let seen = Seen {
+            kind: MediaKind::Video,
+            frame: tag.is_frame(),
+            keyframe: tag.is_keyframe(),
+            config: tag.packet == VideoPacket::SequenceStart,
+        };
+        self.stats.record(&MediaEvent {
+            kind: MediaKind::Video,
+            timestamp: msg.timestamp,
+            arrival: msg.arrival,
+            len: msg.len,
+            keyframe: seen.keyframe,
+            config: !seen.frame,
+        });
+        if seen.config {
+            match video_config(&tag) {
+                Ok(Some(info)) => self.video = Some(info),
+                Ok(None) => {}
+                Err(e) => return Err(self.problem(ProblemKind::VideoConfig, &msg, &e)),
+            }
+        } else if let (None, Some(codec), true) = (&self.video, tag.codec, seen.frame) {
+            self.video = Some(VideoInfo::codec_only(codec, tag.enhanced));
+        }
+        Ok(seen)
+    }
+
+    /// An audio message. `Err` when its header or sequence header cannot be parsed.
+    pub fn on_audio(&mut self, msg: MediaMessage<'_>) -> Result<Seen, MediaProblem> {
+        if msg.len == 0 {
+            self.empty_messages += 1;
+            return Ok(self.seen_nothing(MediaKind::Audio));
+        }
+        self.audio_seen = true;
+        let tag = match parse_audio_tag(msg.head) {
+            Ok(tag) => tag,
+            Err(e) => return Err(self.problem(ProblemKind::AudioTag, &msg, &e)),
+        };
+        if !Self::default_track(&mut self.audio_track, tag.multitrack.map(|m| m.track_id)) {
+            self.other_track_messages += 1;
+            return Ok(self.seen_nothing(MediaKind::Audio));
+        }
+        let seen = Seen {
+            kind: MediaKind::Audio,
+            frame: tag.is_frame(),
+            keyframe: false,
+            config: tag.packet == AudioPacket::SequenceStart,
+        };
+        self.stats.record(&MediaEvent {
+            kind: MediaKind::Audio,
+            timestamp: msg.timestamp,
+            arrival: msg.arrival,
+            len: msg.len,
+            keyframe: false,
+            config: !seen.frame,
+        });
+        match tag.packet {
+            AudioPacket::SequenceStart => match audio_config(&tag) {
+                Ok(info) => self.audio = Some(info),
+                Err(e) => return Err(self.problem(ProblemKind::AudioConfig, &msg, &e)),
+            },
+            AudioPacket::MultichannelConfig => {
+                if let (Ok(mc), Some(info)) = (parse_multichannel_config(tag.body), &mut self.audio)
+                {
+                    info.channels = Some(mc.channels);
+                }
+            }
+            AudioPacket::CodedFrames => {
+                let configured = self.audio.as_ref().is_some_and(|a| a.codec == tag.codec);
+                if !configured {
+                    self.audio = Some(audio_from_frame(&tag));
+                }
+            }
+            AudioPacket::SequenceEnd => {}
+        }
+        Ok(seen)
+    }
+
+    fn seen_nothing(&self, kind: MediaKind) -> Seen {
+        Seen {
+            kind,
+            frame: false,
+            keyframe: false,
+            config: false,
+        }
+    }
+
+    /// The AMF0 values of a data message. Returns true if it was onMetaData (kept, replacing any
+    /// earlier one).
+    pub fn on_data(&mut self, values: &[crate::protocol::amf0::Value]) -> bool {
+        match Metadata::from_values(values) {
+            Some(meta) => {
+                self.metadata = Some(meta);
+                self.metadata_messages = self.metadata_messages.saturating_add(1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// An Aggregate message (type 22), kept whole: each sub-message goes to [`on_video`],
+    /// [`on_audio`] or [`on_data`] with its rebased timestamp and the aggregate's arrival.
+    /// Problems in sub-messages are kept and the rest goes on; `Err` only when the framing
+    /// breaks (after the sub-messages before the break were taken).
+    ///
+    /// [`on_video`]: MediaMonitor::on_video
+    /// [`on_audio`]: MediaMonitor::on_audio
+    /// [`on_data`]: MediaMonitor::on_data
+    pub fn on_aggregate(
+        &mut self,
+        msg: MediaMessage<'_>,
+        limits: &Limits,
+    ) -> Result<AggregateSeen, MediaProblem> {
+        let mut seen = AggregateSeen::default();
+        for sub in aggregate_messages(msg.head, msg.timestamp) {
+            let sub = match sub {
+                Ok(sub) => sub,
+                Err(e) => return Err(self.problem(ProblemKind::Aggregate, &msg, &e)),
+            };
+            seen.messages = seen.messages.saturating_add(1);
+            let sub_msg = MediaMessage::whole(sub.timestamp, msg.arrival, sub.body);
+            let result = match sub.tag_type {
+                TAG_VIDEO => self.on_video(sub_msg),
+                TAG_AUDIO => self.on_audio(sub_msg),
+                TAG_SCRIPT_DATA => {
+                    match decode_all(sub.body, limits) {
+                        Ok(values) => {
+                            self.on_data(&values);
+                        }
+                        Err(e) => self.keep(MediaProblem {
+                            kind: ProblemKind::Data,
+                            timestamp: sub.timestamp,
+                            incomplete: false,
+                            detail: e.to_string(),
+                        }),
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Ok(s) = result {
+                match (s.kind, s.frame) {
+                    (MediaKind::Video, true) => seen.video_frames += 1,
+                    (MediaKind::Audio, true) => seen.audio_frames += 1,
+                    _ => {}
+                }
+                if s.keyframe {
+                    seen.keyframes += 1;
+                }
+            }
+        }
+        Ok(seen)
+    }
+
+    pub fn video_info(&self) -> Option<&VideoInfo> {
+        self.video.as_ref()
+    }
+
+    pub fn audio_info(&self) -> Option<&AudioInfo> {
+        self.audio.as_ref()
+    }
+
+    pub fn metadata(&self) -> Option<&Metadata> {
+        self.metadata.as_ref()
+    }
+
+    pub fn problems(&self) -> &[MediaProblem] {
+        &self.problems
+    }
+
+    /// The figures so far, with gaps running to `window_end` (since the window started).
+    pub fn summary(&self, window_end: Duration) -> MediaSummary {
+        let stats = self.stats.summary(window_end);
+        let video = (self.video_seen || self.video.is_some()).then(|| VideoSummary {
+            info: self.video.clone(),
+            track: stats.video,
+        });
+        let audio = (self.audio_seen || self.audio.is_some()).then(|| AudioSummary {
+            info: self.audio.clone(),
+            track: stats.audio,
+        });
+        let disagreements = match &self.metadata {
+            Some(meta) => disagreements(meta, &self.facts(&stats)),
+            None => Vec::new(),
+        };
+        MediaSummary {
+            video,
+            audio,
+            metadata: self.metadata.clone(),
+            metadata_messages: self.metadata_messages,
+            disagreements,
+            stalls: stats.stalls,
+            max_gap_s: stats.max_gap.as_secs_f64(),
+            av_drift_s: stats.av_drift_ms.map(|ms| ms as f64 / 1000.0),
+            problems: self.problems.clone(),
+            problem_count: self.problem_count,
+            empty_messages: self.empty_messages,
+            other_track_messages: self.other_track_messages,
+        }
+    }
+
+    fn facts(&self, stats: &super::stats::StatsSummary) -> StreamFacts {
+        let v = self.video.as_ref();
+        let a = self.audio.as_ref();
+        let seconds = |t: Option<TrackSummary>| t.map_or(0.0, |t| t.media_ms as f64 / 1000.0);
+        StreamFacts {
+            video_codec: v.map(|v| v.codec),
+            width: v.and_then(|v| v.width),
+            height: v.and_then(|v| v.height),
+            config_fps: v.and_then(|v| v.config_fps),
+            measured_fps: stats.video.and_then(|t| t.fps),
+            video_seconds: seconds(stats.video),
+            video_bitrate_bps: stats.video.and_then(|t| t.bitrate_bps),
+            audio_codec: a.map(|a| a.codec),
+            sample_rate: a.and_then(|a| a.sample_rate),
+            core_sample_rate: a.and_then(|a| a.core_sample_rate),
+            channels: a.and_then(|a| a.channels),
+            audio_seconds: seconds(stats.audio),
+            audio_bitrate_bps: stats.audio.and_then(|t| t.bitrate_bps),
+        }
+    }
+}
+
+/// The video facts of a sequence header. `Ok(None)`: nothing to learn (an empty AV1 sequence
+/// start, or a codec without a configuration this module reads).
+pub fn video_config(tag: &VideoTag<'_>) -> Result<Option<VideoInfo>, MediaError> {
+    let Some(codec) = tag.codec else {
+        return Ok(None);
+    };
+    let mut info = VideoInfo::codec_only(codec, tag.enhanced);
+    match codec {
+        VideoCodec::Avc => {
+            let record = AvcConfig::parse(tag.body)?;
+            let sps = record.first_sps().ok_or(MediaError::Invalid {
+                what: "AVC configuration record",
+                detail: "it lists no SPS",
+            })??;
+            info.profile = sps.profile_name();
+            info.level = Some(u32::from(sps.level_idc));
+            info.level_name = Some(sps.level_name());
+            info.width = Some(sps.width);
+            info.height = Some(sps.height);
+            info.bit_depth = Some(sps.bit_depth_luma);
+            info.config_fps = sps.frame_rate();
+            // The record repeats the SPS's profile; if the SPS had no name, the record's may.
+            if info.profile.is_none() {
+                info.profile =
+                    h264_profile_name(record.profile_indication, record.profile_compatibility);
+                info.level_name = Some(h264_level_name(
+                    record.profile_indication,
+                    record.profile_compatibility,
+                    record.level_indication,
+                ));
+            }
+        }
+        VideoCodec::Hevc => {
+            let record = HevcConfig::parse(tag.body)?;
+            let sps = record.first_sps().ok_or(MediaError::Invalid {
+                what: "HEVC configuration record",
+                detail: "it has no SPS array",
+            })??;
+            info.profile = sps.profile_name().or_else(|| record.profile_name());
+            info.level = Some(u32::from(sps.general_level_idc));
+            info.level_name = Some(hevc_level_name(sps.general_level_idc));
+            info.width = Some(sps.width);
+            info.height = Some(sps.height);
+            info.bit_depth = Some(sps.bit_depth_luma);
+        }
+        VideoCodec::Av1 => {
+            if tag.body.is_empty() {
+                return Ok(None);
+            }
+            let record = Av1Config::parse(tag.body)?;
+            info.profile = record.profile_name();
+            info.level = Some(u32::from(record.seq_level_idx_0));
+            info.bit_depth = Some(record.bit_depth);
+            if let Some(seq) = record.sequence_header() {
+                let seq = seq?;
+                info.width = Some(seq.max_frame_width);
+                info.height = Some(seq.max_frame_height);
+                info.config_fps = seq.frame_rate;
+            }
+        }
+        VideoCodec::Vp9 | VideoCodec::Vp8 => {
+            let record = VpConfig::parse(tag.body)?;
+            if codec == VideoCodec::Vp9 {
+                info.profile = record.vp9_profile_name();
+            }
+            info.level = Some(u32::from(record.level));
+            info.bit_depth = Some(record.bit_depth);
+        }
+        _ => {}
+    }
+    Ok(Some(info))
+}
+
+/// The audio facts of a sequence header.
+pub fn audio_config(tag: &AudioTag<'_>) -> Result<AudioInfo, MediaError> {
+    let mut info = audio_from_frame(tag);
+    match tag.codec {
+        AudioCodec::Aac => {
+            let asc = AacConfig::parse(tag.body)?;
+            info.profile = asc.profile_name();
+            info.sample_rate = Some(asc.sample_rate());
+            info.core_sample_rate = asc.sbr.then_some(asc.sampling_frequency);
+            info.channels = asc.channels();
+        }
+        AudioCodec::Opus => {
+            let head = OpusHead::parse(tag.body)?;
+            info.sample_rate = Some(OpusHead::SAMPLE_RATE);
+            info.channels = Some(head.channels);
+        }
+        AudioCodec::Flac => {
+            let stream_info = FlacStreamInfo::parse(tag.body)?;
+            info.sample_rate = Some(stream_info.sample_rate);
+            info.channels = Some(stream_info.channels);
+        }
+        _ => {}
+    }
+    Ok(info)
+}
+
+/// The audio facts a frame gives: the legacy flags (with the fixed rates of Speex and
+/// Nellymoser, as ffmpeg reads them), or an MP3 frame header.
+fn audio_from_frame(tag: &AudioTag<'_>) -> AudioInfo {
+    let mut info = AudioInfo {
+        codec: tag.codec,
+        enhanced: tag.is_enhanced(),
+        profile: None,
+        sample_rate: None,
+        core_sample_rate: None,
+        channels: None,
+        sample_bits: tag.legacy.map(|l| l.sample_bits),
+    };
+    if let Some(flags) = tag.legacy {
+        // AAC's flags are fixed at 44 kHz stereo whatever the stream: only its
+        // AudioSpecificConfig tells.
+        if tag.codec != AudioCodec::Aac {
+            info.sample_rate = Some(match tag.codec {
+                AudioCodec::Speex | AudioCodec::Nellymoser16kMono => 16000,
+                AudioCodec::Nellymoser8kMono | AudioCodec::Mp3At8k => 8000,
+                AudioCodec::G711ALaw | AudioCodec::G711MuLaw => 8000,
+                _ => flags.sample_rate(),
+            });
+            info.channels = Some(if flags.stereo { 2 } else { 1 });
+        }
+    }
+    if matches!(tag.codec, AudioCodec::Mp3 | AudioCodec::Mp3At8k) && tag.is_frame() {
+        if let Ok(h) = Mp3FrameHeader::parse(tag.body) {
+            info.sample_rate = Some(h.sample_rate);
+            info.channels = Some(h.channels);
+        }
+    }
+    info
+}
