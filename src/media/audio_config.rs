@@ -174,14 +174,16 @@ fn read_sync_extensions(b: &mut Bits<'_>, c: &mut AacConfig) -> Result<(), Media
     if matches!(core, 17 | 19..=27) {
         b.skip(2, "epConfig")?;
     }
-    if !c.sbr && b.remaining_bits() >= 16 && b.bits(11, "syncExtensionType")? == 0x2b7 {
-        if aac_object_type(b)? == 5 {
-            c.sbr = b.flag("sbrPresentFlag")?;
-            if c.sbr {
-                c.extension_sampling_frequency = Some(aac_frequency(b)?);
-                if b.remaining_bits() >= 12 && b.bits(11, "syncExtensionType")? == 0x548 {
-                    c.ps = b.flag("psPresentFlag")?;
-                }
+    if !c.sbr
+        && b.remaining_bits() >= 16
+        && b.bits(11, "syncExtensionType")? == 0x2b7
+        && aac_object_type(b)? == 5
+    {
+        c.sbr = b.flag("sbrPresentFlag")?;
+        if c.sbr {
+            c.extension_sampling_frequency = Some(aac_frequency(b)?);
+            if b.remaining_bits() >= 12 && b.bits(11, "syncExtensionType")? == 0x548 {
+                c.ps = b.flag("psPresentFlag")?;
             }
         }
     }

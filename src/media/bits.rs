@@ -278,7 +278,7 @@ mod tests {
         );
         // A failed read consumes nothing.
         assert_eq!(r.u8("f"), Ok(0xaa));
-        assert_eq!(r.take(usize::MAX, "g").unwrap_err().is_truncation(), true);
+        assert!(r.take(usize::MAX, "g").unwrap_err().is_truncation());
     }
 
     #[test]
@@ -286,11 +286,11 @@ mod tests {
         let data = [0b1011_0011, 0b0101_1111, 0xff, 0xff, 0xff, 0xff];
         let mut r = Bits::new(&data, "test");
         assert_eq!(r.bits(3, "a"), Ok(0b101));
-        assert_eq!(r.bits(7, "b"), Ok(0b1_0011_01));
+        assert_eq!(r.bits(7, "b"), Ok(0b100_1101));
         assert_eq!(r.bits(0, "zero"), Ok(0));
         assert_eq!(
             r.bits(32, "c"),
-            Ok(0b01_1111_1111_1111_1111_1111_1111_1111_11)
+            Ok(0b0111_1111_1111_1111_1111_1111_1111_1111)
         );
         assert_eq!(r.bits(6, "d"), Ok(0b11_1111));
         assert_eq!(

@@ -171,6 +171,9 @@ fn records_of_other_versions_or_without_sps_are_reported() {
 // ---------------------------------------------------------------------------------------------
 // Hand-built SPSs
 
+/// num_units_in_tick, time_scale, fixed_frame_rate_flag.
+type TimingSpec = (u32, u32, bool);
+
 /// The SPS fields a test chooses; the rest are fixed small values.
 #[derive(Clone)]
 struct SpsSpec {
@@ -187,8 +190,8 @@ struct SpsSpec {
     height_map_units: u64,
     frame_mbs_only: bool,
     crop: Option<[u64; 4]>,
-    /// aspect_ratio_idc and timing (num_units_in_tick, time_scale, fixed).
-    vui: Option<(Option<u64>, Option<(u32, u32, bool)>)>,
+    /// aspect_ratio_idc and timing.
+    vui: Option<(Option<u64>, Option<TimingSpec>)>,
 }
 
 fn spec() -> SpsSpec {
