@@ -11,5 +11,6 @@ mod support;
 mod ecosystem;
 mod faults;
 mod harness;
+mod media;
 mod publish;
 mod targets;
