@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TARGETS=(amf0_decode chunk_decode handshake message_decode)
+TARGETS=(amf0_decode chunk_decode handshake media_parse message_decode)
 FIX=tests/fixtures
 CORPUS=fuzz/corpus
 
@@ -98,6 +98,16 @@ seed_all() {
   bytes "$FIX/ffmpeg-nginx-s2c.bin" 3085 3089 | seed message_decode nginx-window-ack-size '\x05'
   bytes "$FIX/ffmpeg-nginx-s2c.bin" 3101 3106 | seed message_decode nginx-set-peer-bandwidth '\x06'
   bytes "$FIX/ffmpeg-nginx-s2c.bin" 3118 3122 | seed message_decode nginx-set-chunk-size '\x01'
+
+  # media_parse: the media fixtures as they are (tag bodies, configuration records, onMetaData),
+  # and x264's SPS without its NAL header byte (the target also tries the input behind one).
+  for f in "$FIX"/media/*; do
+    name=$(basename "$f")
+    case $name in *.md | *.sh) continue ;; esac
+    seed media_parse "$name" '' <"$f"
+  done
+  bytes "$FIX/media/x264-main30-640x360-seq.bin" 14 37 | seed media_parse x264-main30-sps-rbsp ''
+  bytes "$FIX/media/x264-high40-642x362-seq.bin" 14 40 | seed media_parse x264-high40-sps-rbsp ''
 
   for t in "${TARGETS[@]}"; do
     say "$CORPUS/$t: $(find "$CORPUS/$t" -type f | wc -l) files"

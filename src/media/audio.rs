@@ -6,9 +6,8 @@
 //! AudioPacketType, then come ModEx modifiers, multitrack signalling and a FourCC. Only the first
 //! track of a multitrack message is read.
 //!
-//! For AAC the rate and channel bits are fixed at 44 kHz stereo whatever the stream is (FLV 10.1:
-//! "the Flash Player ignores them"; ffmpeg writes 0xAF for every AAC stream): the
-//! AudioSpecificConfig is what counts.
+//! For AAC the rate and channel bits are fixed at 44 kHz stereo whatever the stream is (FLV 10.1
+//! says so; ffmpeg writes 0xAF for every AAC stream): the AudioSpecificConfig is what counts.
 
 use super::bits::Bytes;
 use super::codec::{AudioCodec, FourCc};

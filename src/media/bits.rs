@@ -162,9 +162,8 @@ impl<'a> Bits<'a> {
         Ok(self.bits(1, field)? == 1)
     }
 
-    /// `n` bits (0..=32) as an unsigned number.
+    /// `n` bits (0..=32; a larger `n` reads 32) as an unsigned number.
     pub(crate) fn bits(&mut self, n: u32, field: &'static str) -> Result<u32, MediaError> {
-        debug_assert!(n <= 32);
         let mut want = n.min(32);
         let mut out: u64 = 0;
         while want > 0 {

@@ -30,17 +30,18 @@
 //! (Opus ID header).
 //!
 //! What real encoders and servers do, as learned here (and pinned by tests on their bytes):
-//! - ffmpeg and OBS send AAC with the FLV flags 0xAF (44 kHz, 16-bit, stereo) whatever the real
-//!   rate and channels: only the AudioSpecificConfig tells.
-//! - x264 writes the VUI timing as num_units_in_tick 1, time_scale 2 x fps; H.264 ticks count
-//!   fields.
+//! - AAC's FLV rate and channel bits are fixed at 44 kHz stereo (0xAF; ffmpeg writes it for a
+//!   48 kHz mono stream too): only the AudioSpecificConfig tells.
+//! - x264 under ffmpeg writes VUI timing as num_units_in_tick 1, time_scale 2 x fps (H.264 ticks
+//!   count fields), without fixed_frame_rate_flag unless told `force-cfr=1`.
 //! - x265's HEVCDecoderConfigurationRecord carries an SEI array with the encoder's settings (2.4
 //!   KiB for a 320x240 stream), so HEVC sequence headers are far larger than AVC's (45 bytes).
-//! - Enhanced RTMP muxers have been seen sending an empty `av01` SequenceStart before the real
-//!   one, and video Metadata packets (colorInfo) with frame type 5, which the specification says
-//!   to ignore for Metadata.
-//! - Servers differ in the legacy id they used for HEVC before Enhanced RTMP: 12 (Kingsoft's and
-//!   SRS's, followed by Chinese CDNs) is read as HEVC; 13 (a fork's AV1) is not.
+//! - ffmpeg 8's Enhanced FLV muxer sends an empty `av01` SequenceStart before the real one, FourCC
+//!   codec ids in onMetaData as numbers, and video Metadata packets (colorInfo) with frame type 5,
+//!   which the specification says to ignore for Metadata.
+//! - Before Enhanced RTMP, HEVC in FLV used the unofficial legacy id 12 (Kingsoft's fork of
+//!   ffmpeg and the Chinese CDNs that followed it), read here as HEVC; other forks' ids (13 for
+//!   AV1) are not.
 
 mod bits;
 mod error;

@@ -30,7 +30,7 @@ use super::stats::{
 };
 use super::video::{parse_video_tag, VideoPacket, VideoTag};
 use super::MediaError;
-use crate::protocol::amf0::decode_all;
+use crate::protocol::amf0::{decode_all, Value};
 use crate::protocol::Limits;
 
 /// At most this many problems are kept (the rest are counted).
@@ -438,7 +438,7 @@ impl MediaMonitor {
 
     /// The AMF0 values of a data message. Returns true if it was onMetaData (kept, replacing any
     /// earlier one).
-    pub fn on_data(&mut self, values: &[crate::protocol::amf0::Value]) -> bool {
+    pub fn on_data(&mut self, values: &[Value]) -> bool {
         match Metadata::from_values(values) {
             Some(meta) => {
                 self.metadata = Some(meta);
@@ -491,12 +491,16 @@ impl MediaMonitor {
             };
             if let Ok(s) = result {
                 match (s.kind, s.frame) {
-                    (MediaKind::Video, true) => seen.video_frames += 1,
-                    (MediaKind::Audio, true) => seen.audio_frames += 1,
+                    (MediaKind::Video, true) => {
+                        seen.video_frames = seen.video_frames.saturating_add(1)
+                    }
+                    (MediaKind::Audio, true) => {
+                        seen.audio_frames = seen.audio_frames.saturating_add(1)
+                    }
                     _ => {}
                 }
                 if s.keyframe {
-                    seen.keyframes += 1;
+                    seen.keyframes = seen.keyframes.saturating_add(1);
                 }
             }
         }

@@ -3,7 +3,7 @@
 //!
 //! Two clocks, kept apart:
 //! - **Media time**: the message timestamps (milliseconds, 32 bits). Rates are measured on it, so
-//!   a server that bursts its GOP cache at join (SRS, node-media-server and Wowza send the last
+//!   a server that bursts its GOP cache at join (SRS and node-media-server send the last
 //!   seconds at once) does not inflate them: a burst of 2 s of media is 2 s of media whenever it
 //!   arrives. Each kind (audio, video) is unwrapped on its own: the signed 32-bit difference to
 //!   the previous timestamp of that kind is the step, so 0xFFFFFF00 -> 0x00000100 is +512 ms (RTMP
@@ -182,7 +182,7 @@ impl Track {
             if let Some(previous) = self.last_keyframe_ms {
                 // After a jump backwards the interval is meaningless: start again from here.
                 if ms >= previous {
-                    self.intervals.add(ms - previous);
+                    self.intervals.add(ms.saturating_sub(previous));
                 }
             } else {
                 self.first_keyframe_ms = Some(ms);
@@ -211,7 +211,9 @@ impl Track {
             keyframes: self.keyframes,
             keyframe_interval: self.keyframe_interval(),
             frames_before_first_keyframe: self.frames_before_keyframe,
-            first_keyframe_media_ms: self.first_keyframe_ms.map(|k| k - self.first_ms),
+            first_keyframe_media_ms: self
+                .first_keyframe_ms
+                .map(|k| k.saturating_sub(self.first_ms)),
             first_keyframe_arrival: self.first_keyframe_arrival,
             backwards: self.backwards,
             worst_backwards_ms: self.worst_backwards_ms,
@@ -225,7 +227,7 @@ impl Track {
 
     fn keyframe_interval(&self) -> Option<KeyframeInterval> {
         let last = self.last_keyframe_ms?;
-        let open = (self.max_ms - last).max(0);
+        let open = self.max_ms.saturating_sub(last).max(0);
         let seconds = |ms: i64| ms as f64 / 1000.0;
         let closed = self.intervals;
         Some(if closed.count == 0 {
@@ -351,7 +353,7 @@ impl StreamStats {
         let any = self.any.closed(window_end, threshold);
         StatsSummary {
             av_drift_ms: (video.is_some() && audio.is_some())
-                .then(|| self.video.last_ms - self.audio.last_ms),
+                .then(|| self.video.last_ms.saturating_sub(self.audio.last_ms)),
             video,
             audio,
             max_gap: any.max,
