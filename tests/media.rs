@@ -11,8 +11,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use rtmp_probe::media::flv::{flv_file, TAG_AUDIO, TAG_SCRIPT_DATA, TAG_VIDEO};
-use rtmp_probe::media::monitor::{MediaMessage, MediaMonitor, MediaSummary};
+use rtmp_probe::media::monitor::{MediaMessage, MediaMonitor};
 use rtmp_probe::media::stats::StatsConfig;
+use rtmp_probe::media::summary::MediaSummary;
 use rtmp_probe::protocol::amf0::decode_all;
 use rtmp_probe::protocol::Limits;
 use serde_json::Value;

@@ -11,6 +11,8 @@
 //!
 //! ```text
 //! monitor       MediaMonitor: one call per message, MediaSummary at the end     monitor.rs
+//! summary       the result model (MediaSummary, VideoInfo, MediaProblem...)     summary.rs
+//! info          codec facts from the parsed sequence headers                   info.rs
 //! stats         fps, bitrates, keyframe intervals, gaps, drift over media time  stats.rs
 //! video, audio  FLV tag headers, legacy and Enhanced RTMP (ExVideo/ExAudio)     video.rs audio.rs tag.rs
 //! codec         legacy codec ids, FourCCs, ffprobe's names                     codec.rs
@@ -53,9 +55,11 @@ pub mod avc;
 pub mod codec;
 pub mod flv;
 pub mod hevc;
+pub mod info;
 pub mod metadata;
 pub mod monitor;
 pub mod stats;
+pub mod summary;
 pub mod tag;
 pub mod video;
 
@@ -66,7 +70,10 @@ pub use audio::{parse_audio_tag, AudioPacket, AudioTag};
 pub use codec::{AudioCodec, FourCc, VideoCodec};
 pub use error::MediaError;
 pub use metadata::Metadata;
-pub use monitor::{MediaMessage, MediaMonitor, MediaProblem, MediaSummary, Seen};
+pub use monitor::{AggregateSeen, MediaMessage, MediaMonitor, Seen, MAX_PROBLEMS};
 pub use stats::{MediaEvent, MediaKind, StatsConfig, StreamStats};
+pub use summary::{
+    AudioInfo, AudioSummary, MediaProblem, MediaSummary, ProblemKind, VideoInfo, VideoSummary,
+};
 pub use tag::{Multitrack, MultitrackKind};
 pub use video::{parse_video_tag, FrameType, VideoPacket, VideoTag};

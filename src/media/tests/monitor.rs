@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use super::{fixture, hex};
 use crate::media::codec::{AudioCodec, VideoCodec};
-use crate::media::monitor::{MediaMessage, MediaMonitor, ProblemKind, MAX_PROBLEMS};
+use crate::media::monitor::{MediaMessage, MediaMonitor, MAX_PROBLEMS};
 use crate::media::stats::{MediaKind, StatsConfig};
+use crate::media::summary::ProblemKind;
 use crate::media::Metadata;
 use crate::protocol::amf0::decode_all;
 use crate::protocol::Limits;
