@@ -10,10 +10,8 @@
 //! says so; ffmpeg writes 0xAF for every AAC stream): the AudioSpecificConfig is what counts.
 
 use super::bits::Bytes;
-use super::codec::{AudioCodec, FourCc};
-use super::tag::{
-    read_first_track, read_mod_ex, read_multitrack_header, Multitrack, MultitrackKind,
-};
+use super::codec::AudioCodec;
+use super::tag::{read_fourcc_and_track, read_mod_ex, ExTail, Multitrack, PacketTypes};
 use super::MediaError;
 
 const WHAT: &str = "FLV audio tag";
@@ -27,6 +25,13 @@ const SEQUENCE_END: u8 = 2;
 const MULTICHANNEL_CONFIG: u8 = 4;
 const MULTITRACK: u8 = 5;
 const MOD_EX: u8 = 7;
+
+const PACKET_TYPES: PacketTypes = PacketTypes {
+    what: WHAT,
+    fourcc_field: "audioFourCc",
+    multitrack: MULTITRACK,
+    modex: MOD_EX,
+};
 
 /// What an audio message carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,21 +139,13 @@ pub fn parse_audio_tag(payload: &[u8]) -> Result<AudioTag<'_>, MediaError> {
 }
 
 fn parse_ex(mut r: Bytes<'_>, first_packet_type: u8) -> Result<AudioTag<'_>, MediaError> {
-    let (mut packet_type, timestamp_offset_ns) = read_mod_ex(&mut r, first_packet_type, MOD_EX)?;
-    let mut multitrack = None;
-    let (code, body) = if packet_type == MULTITRACK {
-        let (kind, inner) = read_multitrack_header(&mut r, WHAT, MULTITRACK, MOD_EX)?;
-        packet_type = inner;
-        let shared = match kind {
-            MultitrackKind::ManyTracksManyCodecs => None,
-            _ => Some(FourCc(r.fourcc("audioFourCc")?)),
-        };
-        let (code, track, body) = read_first_track(&mut r, kind, shared)?;
-        multitrack = Some(track);
-        (code, body)
-    } else {
-        (FourCc(r.fourcc("audioFourCc")?), r.rest())
-    };
+    let (packet_type, timestamp_offset_ns) = read_mod_ex(&mut r, first_packet_type, MOD_EX)?;
+    let ExTail {
+        packet_type,
+        code,
+        multitrack,
+        body,
+    } = read_fourcc_and_track(&mut r, packet_type, &PACKET_TYPES)?;
     let packet = match packet_type {
         SEQUENCE_START => AudioPacket::SequenceStart,
         CODED_FRAMES => AudioPacket::CodedFrames,

@@ -57,14 +57,44 @@ pub(crate) fn read_mod_ex(
     Ok((packet_type, offset_ns))
 }
 
-/// The multitrack byte after a Multitrack packet type: the kind and the packet type of the
-/// tracks. `multitrack` and `modex` are the packet type values of Multitrack and ModEx.
-pub(crate) fn read_multitrack_header(
-    r: &mut Bytes<'_>,
-    what: &'static str,
-    multitrack: u8,
-    modex: u8,
-) -> Result<(MultitrackKind, u8), MediaError> {
+/// The packet type codes of a tag kind (audio and video number them differently).
+pub(crate) struct PacketTypes {
+    pub(crate) what: &'static str,
+    pub(crate) fourcc_field: &'static str,
+    pub(crate) multitrack: u8,
+    pub(crate) modex: u8,
+}
+
+/// The rest of an Ex header after its ModEx modifiers.
+pub(crate) struct ExTail<'a> {
+    /// The packet type (of the tracks, for a Multitrack packet).
+    pub(crate) packet_type: u8,
+    pub(crate) code: FourCc,
+    pub(crate) multitrack: Option<Multitrack>,
+    /// The bytes after the header (of the first track).
+    pub(crate) body: &'a [u8],
+}
+
+/// What follows the ModEx modifiers of an Ex header: the FourCC, or for a Multitrack packet the
+/// multitrack byte (kind and the tracks' packet type), the shared FourCC unless each track has
+/// its own, and the first track (its FourCC, id and size). Returns the packet type, the FourCC,
+/// the multitrack signalling and the first track's bytes ([`ExTail`]), which end at the track size or at the
+/// end of the input, whichever comes first (the caller may hold only the start of a large
+/// message).
+pub(crate) fn read_fourcc_and_track<'a>(
+    r: &mut Bytes<'a>,
+    packet_type: u8,
+    types: &PacketTypes,
+) -> Result<ExTail<'a>, MediaError> {
+    if packet_type != types.multitrack {
+        let code = FourCc(r.fourcc(types.fourcc_field)?);
+        return Ok(ExTail {
+            packet_type,
+            code,
+            multitrack: None,
+            body: r.rest(),
+        });
+    }
     let b = r.u8("multitrackType")?;
     let kind = match b >> 4 {
         0 => MultitrackKind::OneTrack,
@@ -72,35 +102,21 @@ pub(crate) fn read_multitrack_header(
         2 => MultitrackKind::ManyTracksManyCodecs,
         other => {
             return Err(MediaError::Reserved {
-                what,
+                what: types.what,
                 field: "AvMultitrackType",
                 value: u64::from(other),
             })
         }
     };
-    let packet_type = b & 0x0f;
-    if packet_type == multitrack || packet_type == modex {
+    let inner = b & 0x0f;
+    if inner == types.multitrack || inner == types.modex {
         return Err(MediaError::Invalid {
-            what,
+            what: types.what,
             detail: "the packet type inside a multitrack message is Multitrack or ModEx again",
         });
     }
-    Ok((kind, packet_type))
-}
-
-/// The first track of a multitrack body: its FourCC (the shared one, or its own for
-/// ManyTracksManyCodecs), its id and size, and its bytes. The bytes end at the track size or at
-/// the end of the input, whichever comes first (the caller may hold only the start of a large
-/// message).
-pub(crate) fn read_first_track<'a>(
-    r: &mut Bytes<'a>,
-    kind: MultitrackKind,
-    shared: Option<FourCc>,
-) -> Result<(FourCc, Multitrack, &'a [u8]), MediaError> {
-    let code = match shared {
-        Some(code) if kind != MultitrackKind::ManyTracksManyCodecs => code,
-        _ => FourCc(r.fourcc("track FourCC")?),
-    };
+    // The shared FourCC comes before the tracks; ManyTracksManyCodecs puts one in each track.
+    let code = FourCc(r.fourcc(types.fourcc_field)?);
     let track_id = r.u8("trackId")?;
     let track_size = match kind {
         MultitrackKind::OneTrack => None,
@@ -111,13 +127,15 @@ pub(crate) fn read_first_track<'a>(
         Some(size) => rest.get(..size as usize).unwrap_or(rest),
         None => rest,
     };
-    Ok((
+    let track = Multitrack {
+        kind,
+        track_id,
+        track_size,
+    };
+    Ok(ExTail {
+        packet_type: inner,
         code,
-        Multitrack {
-            kind,
-            track_id,
-            track_size,
-        },
+        multitrack: Some(track),
         body,
-    ))
+    })
 }

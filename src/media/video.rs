@@ -9,10 +9,8 @@
 //! message is read.
 
 use super::bits::Bytes;
-use super::codec::{FourCc, VideoCodec};
-use super::tag::{
-    read_first_track, read_mod_ex, read_multitrack_header, Multitrack, MultitrackKind,
-};
+use super::codec::VideoCodec;
+use super::tag::{read_fourcc_and_track, read_mod_ex, ExTail, Multitrack, PacketTypes};
 use super::MediaError;
 
 const WHAT: &str = "FLV video tag";
@@ -26,6 +24,13 @@ const METADATA: u8 = 4;
 const MPEG2TS_SEQUENCE_START: u8 = 5;
 const MULTITRACK: u8 = 6;
 const MOD_EX: u8 = 7;
+
+const PACKET_TYPES: PacketTypes = PacketTypes {
+    what: WHAT,
+    fourcc_field: "videoFourCc",
+    multitrack: MULTITRACK,
+    modex: MOD_EX,
+};
 
 /// `FrameType` / `VideoFrameType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +179,7 @@ fn parse_legacy(mut r: Bytes<'_>, first: u8) -> Result<VideoTag<'_>, MediaError>
 
 fn parse_ex(mut r: Bytes<'_>, first: u8) -> Result<VideoTag<'_>, MediaError> {
     let frame_type = FrameType::from_bits((first >> 4) & 0x07);
-    let (mut packet_type, timestamp_offset_ns) = read_mod_ex(&mut r, first & 0x0f, MOD_EX)?;
+    let (packet_type, timestamp_offset_ns) = read_mod_ex(&mut r, first & 0x0f, MOD_EX)?;
     let mut tag = VideoTag {
         frame_type,
         codec: None,
@@ -193,20 +198,13 @@ fn parse_ex(mut r: Bytes<'_>, first: u8) -> Result<VideoTag<'_>, MediaError> {
         return Ok(tag);
     }
 
-    let (code, body) = if packet_type == MULTITRACK {
-        let (kind, inner) = read_multitrack_header(&mut r, WHAT, MULTITRACK, MOD_EX)?;
-        packet_type = inner;
-        let shared = match kind {
-            MultitrackKind::ManyTracksManyCodecs => None,
-            _ => Some(FourCc(r.fourcc("videoFourCc")?)),
-        };
-        let (code, track, body) = read_first_track(&mut r, kind, shared)?;
-        tag.multitrack = Some(track);
-        (code, body)
-    } else {
-        let code = FourCc(r.fourcc("videoFourCc")?);
-        (code, r.rest())
-    };
+    let ExTail {
+        packet_type,
+        code,
+        multitrack,
+        body,
+    } = read_fourcc_and_track(&mut r, packet_type, &PACKET_TYPES)?;
+    tag.multitrack = multitrack;
     let codec = VideoCodec::from_fourcc(code);
     tag.codec = Some(codec);
 

@@ -1,18 +1,13 @@
 //! FLV tags: aggregate sub-messages (rebased timestamps, overruns) and FLV files.
 
-use super::{fixture, hex};
+use super::{fixture, flv_tag, hex};
 use crate::media::flv::{aggregate_messages, flv_file, FlvTag, TAG_AUDIO, TAG_VIDEO};
 use crate::media::MediaError;
 
-/// One sub-message: header, body, back pointer (11 + body length).
+/// One sub-message, with stream id 1.
 fn sub(tag_type: u8, timestamp: u32, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag_type];
-    out.extend(&(body.len() as u32).to_be_bytes()[1..]);
-    out.extend(&timestamp.to_be_bytes()[1..]);
-    out.push((timestamp >> 24) as u8);
-    out.extend([0, 0, 1]);
-    out.extend(body);
-    out.extend((11 + body.len() as u32).to_be_bytes());
+    let mut out = flv_tag(tag_type, timestamp, body);
+    out[10] = 1;
     out
 }
 

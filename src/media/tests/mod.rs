@@ -19,14 +19,18 @@ macro_rules! fixture {
 }
 pub(crate) use fixture;
 
-/// Bytes from a hex string; whitespace is ignored.
-pub(crate) fn hex(s: &str) -> Vec<u8> {
-    let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    assert!(digits.len() % 2 == 0, "odd number of hex digits");
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
+pub(crate) use crate::protocol::amf0::tests::hex;
+
+/// An FLV tag / aggregate sub-message: header (stream id 0), body, back pointer (11 + body).
+pub(crate) fn flv_tag(tag_type: u8, timestamp: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag_type];
+    out.extend(&(body.len() as u32).to_be_bytes()[1..]);
+    out.extend(&timestamp.to_be_bytes()[1..]);
+    out.push((timestamp >> 24) as u8);
+    out.extend([0, 0, 0]);
+    out.extend(body);
+    out.extend((11 + body.len() as u32).to_be_bytes());
+    out
 }
 
 /// Writes bit fields MSB first, as the H.264/H.265/AAC syntax tables describe them.

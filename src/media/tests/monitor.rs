@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{fixture, hex};
+use super::{fixture, flv_tag, hex};
 use crate::media::codec::{AudioCodec, VideoCodec};
 use crate::media::monitor::{MediaMessage, MediaMonitor, MAX_PROBLEMS};
 use crate::media::stats::{MediaKind, StatsConfig};
@@ -385,16 +385,7 @@ fn unparseable_tags_are_problems_but_do_not_stop_the_count() {
 
 #[test]
 fn aggregates_feed_their_sub_messages_and_an_overrun_keeps_what_came_before() {
-    let sub = |t: u8, ts: u32, body: &[u8]| -> Vec<u8> {
-        let mut out = vec![t];
-        out.extend(&(body.len() as u32).to_be_bytes()[1..]);
-        out.extend(&ts.to_be_bytes()[1..]);
-        out.push((ts >> 24) as u8);
-        out.extend([0, 0, 0]);
-        out.extend(body);
-        out.extend((11 + body.len() as u32).to_be_bytes());
-        out
-    };
+    let sub = flv_tag;
     let mut payload = sub(18, 90_000, fixture!("ffmpeg-onmetadata.bin"));
     payload.extend(sub(9, 90_000, fixture!("x264-main30-640x360-seq.bin")));
     payload.extend(sub(9, 90_000, &hex("17 01 000050 0000")));
