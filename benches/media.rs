@@ -101,36 +101,38 @@ fn per_frame(c: &mut Criterion) {
             }))
         })
     });
-    group.bench_function("monitor_on_video_avc_frame", |b| {
-        let mut m = MediaMonitor::new(config());
-        m.on_video(MediaMessage::whole(0, Duration::ZERO, AVC_SEQ))
-            .unwrap();
-        let mut i = 0u32;
-        b.iter(|| {
-            i = i.wrapping_add(1);
-            m.on_video(black_box(MediaMessage {
-                timestamp: i.wrapping_mul(40),
-                arrival: Duration::from_millis(u64::from(i) * 40),
-                len: 6000,
-                head: AVC_KEY,
-            }))
-        })
-    });
-    group.bench_function("monitor_on_audio_aac_frame", |b| {
-        let mut m = MediaMonitor::new(config());
-        m.on_audio(MediaMessage::whole(0, Duration::ZERO, AAC_SEQ))
-            .unwrap();
-        let mut i = 0u32;
-        b.iter(|| {
-            i = i.wrapping_add(1);
-            m.on_audio(black_box(MediaMessage {
-                timestamp: i.wrapping_mul(23),
-                arrival: Duration::from_millis(u64::from(i) * 23),
-                len: 371,
-                head: AAC_FRAME,
-            }))
-        })
-    });
+    // One frame message after its sequence header, timestamps `step` ms apart.
+    let frames = [
+        ("monitor_on_video_avc_frame", AVC_SEQ, AVC_KEY, 40, 6000),
+        ("monitor_on_audio_aac_frame", AAC_SEQ, AAC_FRAME, 23, 371),
+    ];
+    for (name, seq, head, step, len) in frames {
+        let video = seq == AVC_SEQ;
+        group.bench_function(name, |b| {
+            let mut m = MediaMonitor::new(config());
+            let header = MediaMessage::whole(0, Duration::ZERO, seq);
+            let _ = if video {
+                m.on_video(header)
+            } else {
+                m.on_audio(header)
+            };
+            let mut i = 0u32;
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                let msg = black_box(MediaMessage {
+                    timestamp: i.wrapping_mul(step),
+                    arrival: Duration::from_millis(u64::from(i) * u64::from(step)),
+                    len,
+                    head,
+                });
+                if video {
+                    m.on_video(msg)
+                } else {
+                    m.on_audio(msg)
+                }
+            })
+        });
+    }
     group.bench_function("monitor_summary", |b| {
         let mut m = MediaMonitor::new(config());
         m.on_video(MediaMessage::whole(0, Duration::ZERO, AVC_SEQ))

@@ -97,12 +97,7 @@ impl AudioTag<'_> {
 /// "audio silence" message, which carries no header. Unknown legacy formats and FourCCs are no
 /// error ([`AudioCodec::UnknownId`], [`AudioCodec::UnknownFourCc`]); reserved packet types are.
 pub fn parse_audio_tag(payload: &[u8]) -> Result<AudioTag<'_>, MediaError> {
-    let mut r = Bytes::new(payload, WHAT);
-    let first = match payload.first() {
-        Some(&b) => b,
-        None => return Err(MediaError::Empty { what: WHAT }),
-    };
-    r.skip(1, "first byte")?;
+    let (first, mut r) = Bytes::first(payload, WHAT)?;
     let format = first >> 4;
     if format == EX_HEADER {
         return parse_ex(r, first & 0x0f);

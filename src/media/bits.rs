@@ -23,6 +23,14 @@ impl<'a> Bytes<'a> {
         Bytes { data, pos: 0, what }
     }
 
+    /// The first byte of `data` and a reader after it; an empty `data` is [`MediaError::Empty`].
+    pub(crate) fn first(data: &'a [u8], what: &'static str) -> Result<(u8, Bytes<'a>), MediaError> {
+        match data.split_first() {
+            Some((&b, _)) => Ok((b, Bytes { data, pos: 1, what })),
+            None => Err(MediaError::Empty { what }),
+        }
+    }
+
     pub(crate) fn offset(&self) -> usize {
         self.pos
     }

@@ -139,12 +139,30 @@ impl MediaMonitor {
         }
     }
 
-    /// Whether a multitrack message belongs to the default track (and fixes that track).
-    fn default_track(slot: &mut Option<u8>, track_id: Option<u8>) -> bool {
-        match track_id {
-            None => true,
-            Some(id) => *slot.get_or_insert(id) == id,
+    /// Whether a multitrack message belongs to the default track (and fixes that track);
+    /// messages of other tracks are counted and otherwise ignored.
+    fn default_track(&mut self, kind: MediaKind, track_id: Option<u8>) -> bool {
+        let slot = match kind {
+            MediaKind::Video => &mut self.video_track,
+            MediaKind::Audio => &mut self.audio_track,
+        };
+        let default = track_id.map_or(true, |id| *slot.get_or_insert(id) == id);
+        if !default {
+            self.other_track_messages += 1;
         }
+        default
+    }
+
+    /// A message of `kind` into the statistics.
+    fn record(&mut self, msg: &MediaMessage<'_>, seen: Seen) {
+        self.stats.record(&MediaEvent {
+            kind: seen.kind,
+            timestamp: msg.timestamp,
+            arrival: msg.arrival,
+            len: msg.len,
+            keyframe: seen.keyframe,
+            config: !seen.frame,
+        });
     }
 
     /// A video message. `Err` when its header or sequence header cannot be parsed (the problem
@@ -159,8 +177,7 @@ impl MediaMonitor {
             Ok(tag) => tag,
             Err(e) => return Err(self.problem(ProblemKind::VideoTag, &msg, &e)),
         };
-        if !Self::default_track(&mut self.video_track, tag.multitrack.map(|m| m.track_id)) {
-            self.other_track_messages += 1;
+        if !self.default_track(MediaKind::Video, tag.multitrack.map(|m| m.track_id)) {
             return Ok(self.seen_nothing(MediaKind::Video));
         }
         let seen = Seen {
@@ -169,14 +186,7 @@ impl MediaMonitor {
             keyframe: tag.is_keyframe(),
             config: tag.packet == VideoPacket::SequenceStart,
         };
-        self.stats.record(&MediaEvent {
-            kind: MediaKind::Video,
-            timestamp: msg.timestamp,
-            arrival: msg.arrival,
-            len: msg.len,
-            keyframe: seen.keyframe,
-            config: !seen.frame,
-        });
+        self.record(&msg, seen);
         if seen.config {
             match video_config(&tag) {
                 Ok(Some(info)) => self.video = Some(info),
@@ -200,8 +210,7 @@ impl MediaMonitor {
             Ok(tag) => tag,
             Err(e) => return Err(self.problem(ProblemKind::AudioTag, &msg, &e)),
         };
-        if !Self::default_track(&mut self.audio_track, tag.multitrack.map(|m| m.track_id)) {
-            self.other_track_messages += 1;
+        if !self.default_track(MediaKind::Audio, tag.multitrack.map(|m| m.track_id)) {
             return Ok(self.seen_nothing(MediaKind::Audio));
         }
         let seen = Seen {
@@ -210,14 +219,7 @@ impl MediaMonitor {
             keyframe: false,
             config: tag.packet == AudioPacket::SequenceStart,
         };
-        self.stats.record(&MediaEvent {
-            kind: MediaKind::Audio,
-            timestamp: msg.timestamp,
-            arrival: msg.arrival,
-            len: msg.len,
-            keyframe: false,
-            config: !seen.frame,
-        });
+        self.record(&msg, seen);
         match tag.packet {
             AudioPacket::SequenceStart => match audio_config(&tag) {
                 Ok(info) => self.audio = Some(info),

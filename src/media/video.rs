@@ -122,12 +122,7 @@ impl VideoTag<'_> {
 /// error ([`VideoCodec::UnknownId`], [`VideoCodec::UnknownFourCc`]): the header still says what
 /// the frame is.
 pub fn parse_video_tag(payload: &[u8]) -> Result<VideoTag<'_>, MediaError> {
-    let mut r = Bytes::new(payload, WHAT);
-    let first = match payload.first() {
-        Some(&b) => b,
-        None => return Err(MediaError::Empty { what: WHAT }),
-    };
-    r.skip(1, "first byte")?;
+    let (first, r) = Bytes::first(payload, WHAT)?;
     if first & 0x80 != 0 {
         parse_ex(r, first)
     } else {
