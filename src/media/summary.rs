@@ -44,7 +44,7 @@ pub struct MediaProblem {
     /// The parse may have failed only because the message was cut (the head was shorter than
     /// the message and the error is a truncation).
     pub incomplete: bool,
-    /// The parser's message (a [`MediaError`] or an AMF0 error, rendered).
+    /// The parser's message (a [`MediaError`](super::MediaError) or an AMF0 error, rendered).
     pub detail: String,
 }
 
