@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TARGETS=(amf0_decode auth_refusal chunk_decode handshake message_decode)
+TARGETS=(amf0_decode auth_refusal chunk_decode handshake media_parse message_decode)
 FIX=tests/fixtures
 CORPUS=fuzz/corpus
 
@@ -111,6 +111,15 @@ seed_all() {
     "$reject[ authmod=llnw ] : ?reason=needauth&user=bob&nonce=MTIzNDU2Nzg5" \
     "$reject[ authmod=llnw ] : ?reason=nosuchuser" | seed auth_refusal llnw-rounds '\x01'
   printf '%s' "$reject[ code=403 need auth; authmod=adobe ] : " | seed auth_refusal no-credentials '\x00'
+  # media_parse: the media fixtures as they are (tag bodies, configuration records, onMetaData),
+  # and x264's SPS without its NAL header byte (the target also tries the input behind one).
+  for f in "$FIX"/media/*; do
+    name=$(basename "$f")
+    case $name in *.md | *.sh) continue ;; esac
+    seed media_parse "$name" '' <"$f"
+  done
+  bytes "$FIX/media/x264-main30-640x360-seq.bin" 14 37 | seed media_parse x264-main30-sps-rbsp ''
+  bytes "$FIX/media/x264-high40-642x362-seq.bin" 14 40 | seed media_parse x264-high40-sps-rbsp ''
 
   for t in "${TARGETS[@]}"; do
     say "$CORPUS/$t: $(find "$CORPUS/$t" -type f | wc -l) files"

@@ -14,6 +14,7 @@ mod exporter;
 mod faults;
 mod hardening;
 mod harness;
+mod media;
 mod publish;
 mod synth;
 mod targets;
