@@ -12,7 +12,8 @@ use rtmp_probe::protocol::command::Command;
 use rtmp_probe::protocol::handshake::{
     ClientHandshake, HandshakeMode, HANDSHAKE_SIZE, RANDOM_SIZE, SERVER_HANDSHAKE_LEN,
 };
-use rtmp_probe::protocol::message::{type_id, Message};
+use rtmp_probe::protocol::message::Message;
+use rtmp_probe::protocol::vocab::type_id;
 use rtmp_probe::protocol::Limits;
 
 /// ffmpeg's connect command body (140 bytes), as in `shared/captures/README.md`.

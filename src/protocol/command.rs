@@ -10,58 +10,8 @@ use std::fmt;
 use super::amf0::{self, Amf0Error, Property, Value};
 use super::Limits;
 
-/// `connect`: opens the application (client → server).
-pub const CONNECT: &str = "connect";
-/// `createStream`: asks for a message stream id (client → server).
-pub const CREATE_STREAM: &str = "createStream";
-/// `releaseStream`: FMLE/ffmpeg's pre-publish cleanup of a stream name (client → server).
-pub const RELEASE_STREAM: &str = "releaseStream";
-/// `FCPublish`: FMLE/ffmpeg's pre-publish announcement (client → server).
-pub const FC_PUBLISH: &str = "FCPublish";
-/// `FCUnpublish`: FMLE/ffmpeg's end-of-publish announcement (client → server).
-pub const FC_UNPUBLISH: &str = "FCUnpublish";
-/// `publish` (client → server, on the message stream).
-pub const PUBLISH: &str = "publish";
-/// `play` (client → server, on the message stream).
-pub const PLAY: &str = "play";
-/// `deleteStream` (client → server).
-pub const DELETE_STREAM: &str = "deleteStream";
-/// `closeStream` (client → server, on the message stream).
-pub const CLOSE_STREAM: &str = "closeStream";
-/// `_result`: the success reply to a command with a transaction id.
-pub const RESULT: &str = "_result";
-/// `_error`: the failure reply to a command with a transaction id.
-pub const ERROR: &str = "_error";
-/// `onStatus`: a status event, normally on a message stream.
-pub const ON_STATUS: &str = "onStatus";
-/// `onBWDone`: the end of FMS's bandwidth check, sent by some servers after connect.
-pub const ON_BW_DONE: &str = "onBWDone";
-/// `onFCPublish`: some servers' answer to `FCPublish`.
-pub const ON_FC_PUBLISH: &str = "onFCPublish";
-/// `onFCUnpublish`: some servers' answer to `FCUnpublish`.
-pub const ON_FC_UNPUBLISH: &str = "onFCUnpublish";
-/// `_checkbw`: FMS's bandwidth check request.
-pub const CHECK_BW: &str = "_checkbw";
-/// `close`: the server closes the connection (FMS).
-pub const CLOSE: &str = "close";
-/// `@setDataFrame`: the first value of a data message that stores metadata on the server.
-pub const SET_DATA_FRAME: &str = "@setDataFrame";
-/// `onMetaData`: the name of a stream's metadata.
-pub const ON_METADATA: &str = "onMetaData";
-
-/// Status codes the probe looks for.
-pub mod codes {
-    pub const CONNECT_SUCCESS: &str = "NetConnection.Connect.Success";
-    pub const CONNECT_REJECTED: &str = "NetConnection.Connect.Rejected";
-    pub const CONNECT_FAILED: &str = "NetConnection.Connect.Failed";
-    pub const CONNECT_CLOSED: &str = "NetConnection.Connect.Closed";
-    pub const PUBLISH_START: &str = "NetStream.Publish.Start";
-    pub const PUBLISH_BAD_NAME: &str = "NetStream.Publish.BadName";
-    pub const UNPUBLISH_SUCCESS: &str = "NetStream.Unpublish.Success";
-    pub const PLAY_START: &str = "NetStream.Play.Start";
-    pub const PLAY_RESET: &str = "NetStream.Play.Reset";
-    pub const PLAY_STREAM_NOT_FOUND: &str = "NetStream.Play.StreamNotFound";
-}
+use super::vocab::name::*;
+use super::vocab::status;
 
 /// Why a command message body could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -298,7 +248,7 @@ impl StatusInfo {
 
     /// The level is "error".
     pub fn is_error(&self) -> bool {
-        self.level == "error"
+        self.level == status::LEVEL_ERROR
     }
 }
 
@@ -556,7 +506,7 @@ mod tests {
             status,
             StatusInfo {
                 level: "status".into(),
-                code: codes::CONNECT_SUCCESS.into(),
+                code: status::CONNECT_SUCCESS.into(),
                 description: "Connection succeeded.".into(),
             }
         );
@@ -587,7 +537,7 @@ mod tests {
         );
         check_command(FMS_ON_STATUS, &expected);
         let status = decode(FMS_ON_STATUS).status().unwrap();
-        assert_eq!(status.code, codes::PUBLISH_START);
+        assert_eq!(status.code, status::PUBLISH_START);
         assert_eq!(status.description, "Publishing test1238397685.");
         // The client logged the first 128-byte chunk on its own: it is cut inside a number.
         assert_eq!(&FMS_ON_STATUS[..128], FMS_ON_STATUS_FIRST_CHUNK);
@@ -670,7 +620,7 @@ mod tests {
         check_command(payload, &expected);
         let command = decode(payload);
         // The command object has no code: the status comes from the argument.
-        assert_eq!(command.status().unwrap().code, codes::CONNECT_SUCCESS);
+        assert_eq!(command.status().unwrap().code, status::CONNECT_SUCCESS);
         assert_eq!(
             command.to_string(),
             "[\"_result\", 1.0, {fmsVer: \"FMS/3,0,1,123\", capabilities: 31.0}, \
@@ -710,19 +660,19 @@ mod tests {
         assert_eq!(start.len(), 105);
         check_command(
             start,
-            &status_reply("Start publishing", codes::PUBLISH_START),
+            &status_reply("Start publishing", status::PUBLISH_START),
         );
         let stop = include_bytes!("../../tests/fixtures/amf0-nginx-onstatus-unpublish-success.bin");
         assert_eq!(stop.len(), 108);
         check_command(
             stop,
-            &status_reply("Stop publishing", codes::UNPUBLISH_SUCCESS),
+            &status_reply("Stop publishing", status::UNPUBLISH_SUCCESS),
         );
         let nms = include_bytes!("../../tests/fixtures/amf0-nms-onstatus-publish-start.bin");
         assert_eq!(nms.len(), 120);
         check_command(
             nms,
-            &status_reply("/live/capture is now published.", codes::PUBLISH_START),
+            &status_reply("/live/capture is now published.", status::PUBLISH_START),
         );
         let status = decode(nms).status().unwrap();
         assert_eq!(status.level, "status");
@@ -876,7 +826,7 @@ mod tests {
         let limits = Limits::default();
         assert_eq!(
             Command::decode(&hex("02 00 08 6f 6e 42 57 44 6f 6e 65"), false, &limits),
-            Ok(Command::new(ON_BW_DONE, 0.0, Value::Null, vec![]))
+            Ok(Command::new("onBWDone", 0.0, Value::Null, vec![]))
         );
         // A long-string name is accepted.
         assert_eq!(
@@ -911,7 +861,7 @@ mod tests {
             status,
             StatusInfo {
                 level: "error".into(),
-                code: codes::CONNECT_REJECTED.into(),
+                code: status::CONNECT_REJECTED.into(),
                 description: String::new(),
             }
         );

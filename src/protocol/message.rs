@@ -10,49 +10,7 @@ use super::chunk::RawMessage;
 use super::command::{Command, CommandError};
 use super::Limits;
 
-/// Message type ids (§5.4, §7.1).
-pub mod type_id {
-    pub const SET_CHUNK_SIZE: u8 = 1;
-    pub const ABORT: u8 = 2;
-    pub const ACKNOWLEDGEMENT: u8 = 3;
-    pub const USER_CONTROL: u8 = 4;
-    pub const WINDOW_ACK_SIZE: u8 = 5;
-    pub const SET_PEER_BANDWIDTH: u8 = 6;
-    pub const AUDIO: u8 = 8;
-    pub const VIDEO: u8 = 9;
-    pub const DATA_AMF3: u8 = 15;
-    pub const SHARED_OBJECT_AMF3: u8 = 16;
-    pub const COMMAND_AMF3: u8 = 17;
-    pub const DATA_AMF0: u8 = 18;
-    pub const SHARED_OBJECT_AMF0: u8 = 19;
-    pub const COMMAND_AMF0: u8 = 20;
-    pub const AGGREGATE: u8 = 22;
-}
-
-/// Conventional chunk stream ids (what ffmpeg and librtmp use; any 2..=65599 is allowed).
-pub mod csid {
-    /// Protocol control and user control messages (§5.4: chunk stream 2).
-    pub const CONTROL: u32 = 2;
-    /// Commands on message stream 0 (connect, createStream, ...).
-    pub const COMMAND: u32 = 3;
-    /// Audio and data messages.
-    pub const AUDIO: u32 = 4;
-    /// Video messages.
-    pub const VIDEO: u32 = 6;
-    /// Commands on a message stream other than 0 (publish, deleteStream's stream commands).
-    pub const STREAM_COMMAND: u32 = 8;
-}
-
-/// User control event types (§7.1.7).
-pub mod event_type {
-    pub const STREAM_BEGIN: u16 = 0;
-    pub const STREAM_EOF: u16 = 1;
-    pub const STREAM_DRY: u16 = 2;
-    pub const SET_BUFFER_LENGTH: u16 = 3;
-    pub const STREAM_IS_RECORDED: u16 = 4;
-    pub const PING_REQUEST: u16 = 6;
-    pub const PING_RESPONSE: u16 = 7;
-}
+use super::vocab::{csid, event, type_id};
 
 /// Why a message body could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -142,13 +100,13 @@ pub enum UserControl {
 impl UserControl {
     pub fn event_type(&self) -> u16 {
         match self {
-            UserControl::StreamBegin(_) => event_type::STREAM_BEGIN,
-            UserControl::StreamEof(_) => event_type::STREAM_EOF,
-            UserControl::StreamDry(_) => event_type::STREAM_DRY,
-            UserControl::SetBufferLength { .. } => event_type::SET_BUFFER_LENGTH,
-            UserControl::StreamIsRecorded(_) => event_type::STREAM_IS_RECORDED,
-            UserControl::PingRequest(_) => event_type::PING_REQUEST,
-            UserControl::PingResponse(_) => event_type::PING_RESPONSE,
+            UserControl::StreamBegin(_) => event::STREAM_BEGIN,
+            UserControl::StreamEof(_) => event::STREAM_EOF,
+            UserControl::StreamDry(_) => event::STREAM_DRY,
+            UserControl::SetBufferLength { .. } => event::SET_BUFFER_LENGTH,
+            UserControl::StreamIsRecorded(_) => event::STREAM_IS_RECORDED,
+            UserControl::PingRequest(_) => event::PING_REQUEST,
+            UserControl::PingResponse(_) => event::PING_RESPONSE,
             UserControl::Unknown { event_type, .. } => *event_type,
         }
     }
@@ -182,10 +140,10 @@ impl UserControl {
             Ok(u32::from_be_bytes(*field))
         };
         Ok(match event {
-            event_type::STREAM_BEGIN => UserControl::StreamBegin(u32_at(0)?),
-            event_type::STREAM_EOF => UserControl::StreamEof(u32_at(0)?),
-            event_type::STREAM_DRY => UserControl::StreamDry(u32_at(0)?),
-            event_type::SET_BUFFER_LENGTH => {
+            event::STREAM_BEGIN => UserControl::StreamBegin(u32_at(0)?),
+            event::STREAM_EOF => UserControl::StreamEof(u32_at(0)?),
+            event::STREAM_DRY => UserControl::StreamDry(u32_at(0)?),
+            event::SET_BUFFER_LENGTH => {
                 if data.len() < 8 {
                     return Err(short(8));
                 }
@@ -194,9 +152,9 @@ impl UserControl {
                     millis: u32_at(1)?,
                 }
             }
-            event_type::STREAM_IS_RECORDED => UserControl::StreamIsRecorded(u32_at(0)?),
-            event_type::PING_REQUEST => UserControl::PingRequest(u32_at(0)?),
-            event_type::PING_RESPONSE => UserControl::PingResponse(u32_at(0)?),
+            event::STREAM_IS_RECORDED => UserControl::StreamIsRecorded(u32_at(0)?),
+            event::PING_REQUEST => UserControl::PingRequest(u32_at(0)?),
+            event::PING_RESPONSE => UserControl::PingResponse(u32_at(0)?),
             other => UserControl::Unknown {
                 event_type: other,
                 data: data.to_vec(),
@@ -225,13 +183,13 @@ impl UserControl {
 /// A name for logs of a user control event type.
 pub fn event_name(event: u16) -> &'static str {
     match event {
-        event_type::STREAM_BEGIN => "Stream Begin",
-        event_type::STREAM_EOF => "Stream EOF",
-        event_type::STREAM_DRY => "Stream Dry",
-        event_type::SET_BUFFER_LENGTH => "Set Buffer Length",
-        event_type::STREAM_IS_RECORDED => "Stream Is Recorded",
-        event_type::PING_REQUEST => "Ping Request",
-        event_type::PING_RESPONSE => "Ping Response",
+        event::STREAM_BEGIN => "Stream Begin",
+        event::STREAM_EOF => "Stream EOF",
+        event::STREAM_DRY => "Stream Dry",
+        event::SET_BUFFER_LENGTH => "Set Buffer Length",
+        event::STREAM_IS_RECORDED => "Stream Is Recorded",
+        event::PING_REQUEST => "Ping Request",
+        event::PING_RESPONSE => "Ping Response",
         _ => "unknown event",
     }
 }

@@ -22,5 +22,6 @@ pub mod conn;
 pub mod handshake;
 pub mod limits;
 pub mod message;
+pub mod vocab;
 
 pub use limits::Limits;

@@ -8,16 +8,15 @@ use crate::protocol::chunk::{ChunkError, DEFAULT_CHUNK_SIZE};
 use crate::protocol::command::{Command, CommandError, StatusInfo};
 use crate::protocol::handshake::{ClientHandshake, HandshakeError, HandshakeProgress, ServerPart};
 use crate::protocol::message::{Message, MessageError, UserControl};
+use crate::protocol::vocab::csid::{
+    COMMAND as CSID_COMMAND, CONTROL as CSID_CONTROL, STREAM_COMMAND as CSID_STREAM,
+};
+use crate::protocol::vocab::name::ON_STATUS;
+use crate::protocol::vocab::status::{PUBLISH_START, UNPUBLISH_SUCCESS};
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{timeout_at, Instant};
-
-/// Chunk stream ids we send on, as ffmpeg does: control on 2, NetConnection commands on 3,
-/// NetStream commands on 8.
-const CSID_CONTROL: u32 = 2;
-const CSID_COMMAND: u32 = 3;
-const CSID_STREAM: u32 = 8;
 
 const TX_CONNECT: f64 = 1.0;
 const TX_RELEASE: f64 = 2.0;
@@ -26,9 +25,6 @@ const TX_CREATE: f64 = 4.0;
 const TX_PUBLISH: f64 = 5.0;
 const TX_FCUNPUBLISH: f64 = 6.0;
 const TX_DELETE: f64 = 7.0;
-
-const PUBLISH_START: &str = "NetStream.Publish.Start";
-const UNPUBLISH_SUCCESS: &str = "NetStream.Unpublish.Success";
 
 pub struct Session<'a> {
     cfg: &'a SessionConfig,
@@ -490,7 +486,7 @@ impl<'a> Session<'a> {
                 }
                 return Wait::Fail(rejection(Step::Connect, status, "connect"));
             }
-            if c.name == "onStatus" {
+            if c.name == ON_STATUS {
                 if let Some(st) = c.status().filter(|st| st.is_error()) {
                     return Wait::Fail(rejection(Step::Connect, Some(st), "connect"));
                 }
@@ -579,7 +575,7 @@ impl<'a> Session<'a> {
                 if c.is_error() && c.transaction_id == TX_PUBLISH {
                     return Wait::Fail(rejection(Step::Publish, c.status(), "publish"));
                 }
-                if c.name == "onStatus" {
+                if c.name == ON_STATUS {
                     if let Some(st) = c.status() {
                         if st.is_error() {
                             return Wait::Fail(rejection(Step::Publish, Some(st), "publish"));
@@ -613,7 +609,7 @@ impl<'a> Session<'a> {
                     Message::UserControl(UserControl::PingResponse(v)) if *v == stamp => {
                         Wait::Done(())
                     }
-                    Message::Command { command: c, .. } if c.name == "onStatus" => {
+                    Message::Command { command: c, .. } if c.name == ON_STATUS => {
                         match c.status().filter(|st| st.is_error()) {
                             Some(st) => Wait::Fail(rejection(Step::Verify, Some(st), "publish")),
                             None => Wait::Continue,

@@ -241,7 +241,7 @@ fn before(deadline: Instant) -> Result<(), Fault> {
 /// commands (AMF0 20, and 17, AMF0 behind a format byte). Audio, video, data, shared objects,
 /// aggregates and unknown types are skipped unread, as ffmpeg's publishing side ignores them.
 pub fn keeps(type_id: u8) -> bool {
-    use crate::protocol::message::type_id as t;
+    use crate::protocol::vocab::type_id as t;
     matches!(
         type_id,
         t::SET_CHUNK_SIZE

@@ -53,6 +53,7 @@
 //! limit does not apply to them.
 
 use super::{RawMessage, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
+use crate::protocol::vocab::type_id::{ABORT as TYPE_ABORT, SET_CHUNK_SIZE as TYPE_SET_CHUNK_SIZE};
 use crate::protocol::Limits;
 
 /// Longest chunk header: 3-byte basic header, 11-byte message header, 4-byte extended timestamp.
@@ -61,10 +62,6 @@ const MAX_HEADER_LEN: usize = 18;
 const RESERVE_CAP: usize = 64 * 1024;
 /// The timestamp field value announcing an extended timestamp.
 const EXTENDED: u32 = 0x00ff_ffff;
-/// Message type id of Set Chunk Size.
-const TYPE_SET_CHUNK_SIZE: u8 = 1;
-/// Message type id of Abort Message.
-const TYPE_ABORT: u8 = 2;
 
 /// A chunk-stream protocol violation by the peer. None of these can become valid with more bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
