@@ -1044,7 +1044,7 @@ fn the_largest_chunk_size_and_a_4_mib_audio_message_are_taken_in_stride() {
         c.handshake()?;
         let tx = connect_tx(c)?;
         c.set_chunk_size(0x7fff_ffff)?;
-        c.send(4, 1, Message::Audio(vec![0xAF; 4 << 20]))?;
+        c.send(4, 1, Message::Audio(vec![0xAF; 4 << 20].into()))?;
         c.send_control(Message::WindowAckSize(5_000_000))?;
         c.send_command(3, 0, connect_result(tx))?;
         c.serve_rest_after_connect()

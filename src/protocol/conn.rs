@@ -208,7 +208,7 @@ mod tests {
             Message::UserControl(UserControl::StreamBegin(1)),
             Message::SetChunkSize(4096),
             Message::Acknowledgement { sequence: 5 },
-            Message::Audio(vec![1, 2]),
+            Message::Audio(vec![1, 2].into()),
         ] {
             assert_eq!(c.on_message(&msg), None, "{msg:?}");
         }

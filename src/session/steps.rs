@@ -430,8 +430,8 @@ impl<'a> Session<'a> {
         loop {
             let t = self.transport()?;
             let received = t.recv(deadline).await;
-            let (_, message) = match received {
-                Ok(m) => m,
+            let message = match received {
+                Ok(m) => m.message,
                 Err(f) => return Err(self.fault(step, f, deadline, waiting_for)),
             };
             if let Message::Command { command, .. } = &message {
@@ -701,7 +701,7 @@ impl<'a> Session<'a> {
 /// A chunk-stream fault: the size limit, which the operator sets, or a broken rule.
 fn chunk_failure(e: &ChunkError) -> (FailureKind, String) {
     match e {
-        ChunkError::MessageTooLarge { csid, len, max } => (
+        ChunkError::MessageTooLarge { csid, len, max, .. } => (
             FailureKind::MessageTooLarge,
             format!(
                 "the server announced a message of {len} bytes on chunk stream {csid}, more than \

@@ -11,9 +11,9 @@
 
 use super::fault::Fault;
 use super::wire;
-use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder, RawMessage};
+use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder, Keep, KeepPolicy, CONTROL_AND_COMMANDS};
 use crate::protocol::conn::ConnState;
-use crate::protocol::message::Message;
+use crate::protocol::message::{Message, Received};
 use crate::protocol::Limits;
 use crate::redact::Redactor;
 use std::io;
@@ -53,8 +53,12 @@ pub struct Transport {
 
 impl Transport {
     pub fn new(stream: TcpStream, limits: Limits, redactor: Redactor) -> Self {
-        let mut decoder = ChunkDecoder::new(limits);
-        decoder.skip_types(|type_id| !keeps(type_id));
+        let decoder = ChunkDecoder::with_policy(KeepPolicy::all(Keep::Skip).with_types(
+            &CONTROL_AND_COMMANDS,
+            Keep::Whole {
+                max: limits.max_message_size,
+            },
+        ));
         Transport {
             stream,
             buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
@@ -157,7 +161,7 @@ impl Transport {
     }
 
     /// The next whole message from the server, after answering any housekeeping it calls for.
-    pub async fn recv(&mut self, deadline: Instant) -> Result<(RawMessage, Message), Fault> {
+    pub async fn recv(&mut self, deadline: Instant) -> Result<Received, Fault> {
         loop {
             before(deadline)?;
             while self.start < self.end {
@@ -165,11 +169,12 @@ impl Transport {
                 let (used, raw) = self.decoder.feed(input).map_err(Fault::from_chunk)?;
                 self.start += used;
                 if let Some(raw) = raw {
-                    let message =
-                        Message::decode(&raw, &self.limits).map_err(Fault::from_message)?;
-                    wire::message("recv", raw.csid, raw.stream_id, &message, &self.redactor);
-                    self.housekeeping(Some(&message), deadline).await?;
-                    return Ok((raw, message));
+                    let received =
+                        Received::decode(raw, &self.limits).map_err(Fault::from_message)?;
+                    let (csid, stream_id) = (received.csid, received.stream_id);
+                    wire::message("recv", csid, stream_id, &received.message, &self.redactor);
+                    self.housekeeping(Some(&received.message), deadline).await?;
+                    return Ok(received);
                 }
                 if used == 0 {
                     break;
@@ -235,24 +240,6 @@ fn before(deadline: Instant) -> Result<(), Fault> {
     } else {
         Ok(())
     }
-}
-
-/// The message types the session reads: protocol control (1 to 6, User Control included) and
-/// commands (AMF0 20, and 17, AMF0 behind a format byte). Audio, video, data, shared objects,
-/// aggregates and unknown types are skipped unread, as ffmpeg's publishing side ignores them.
-pub fn keeps(type_id: u8) -> bool {
-    use crate::protocol::vocab::type_id as t;
-    matches!(
-        type_id,
-        t::SET_CHUNK_SIZE
-            | t::ABORT
-            | t::ACKNOWLEDGEMENT
-            | t::USER_CONTROL
-            | t::WINDOW_ACK_SIZE
-            | t::SET_PEER_BANDWIDTH
-            | t::COMMAND_AMF3
-            | t::COMMAND_AMF0
-    )
 }
 
 /// Writes all of `bytes`, unless the deadline has passed or passes first. The one place our bytes

@@ -59,7 +59,7 @@ impl Publisher {
                 let (used, msg) = dec.feed(pending).expect("valid chunk stream");
                 pending.drain(..used);
                 if let Some(raw) = msg {
-                    if let Some(c) = command_of(&raw) {
+                    if let Some(c) = command_of(raw) {
                         if pred(&c) {
                             return c;
                         }
@@ -108,7 +108,7 @@ impl Drop for Publisher {
     }
 }
 
-fn command_of(raw: &RawMessage) -> Option<Command> {
+fn command_of(raw: RawMessage) -> Option<Command> {
     match Message::decode(raw, &Limits::default()).ok()? {
         Message::Command { command, .. } => Some(command),
         _ => None,

@@ -350,7 +350,7 @@ impl Conn {
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
             self.pending.drain(..used);
             if let Some(raw) = raw {
-                let message = Message::decode(&raw, &Limits::default())
+                let message = Message::decode(raw, &Limits::default())
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
                 self.received.push(message.clone());
                 return Ok(message);
