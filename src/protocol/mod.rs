@@ -17,6 +17,7 @@
 
 pub mod amf0;
 pub mod chunk;
+pub mod client;
 pub mod command;
 pub mod conn;
 pub mod handshake;
