@@ -18,38 +18,33 @@
 //! duplicate publisher a fraction of a millisecond later: a publish counts only if the session is
 //! still alive after it.
 
+mod dial;
+mod driver;
 mod fault;
+mod ops;
 mod outcome;
-mod steps;
+mod record;
+mod scenario;
 mod transport;
 pub mod wire;
+mod words;
 
-pub use fault::io_words;
-pub use outcome::{Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord};
+#[cfg(test)]
+mod tests;
+
+pub use outcome::{
+    Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord, Teardown,
+};
+/// The old name of [`Scenario`].
+pub use scenario::Scenario as Mode;
+pub use scenario::Scenario;
+pub use words::io_words;
 
 use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
 use crate::redact::Redactor;
 use std::time::Duration;
-
-/// What the session does after the handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Up to `NetConnection.Connect.Success`.
-    Connect,
-    /// The whole publish and teardown.
-    Publish,
-}
-
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Connect => "connect",
-            Mode::Publish => "publish",
-        }
-    }
-}
 
 /// Which address family to connect over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +60,8 @@ pub struct SessionConfig {
     pub host: String,
     pub port: u16,
     pub family: IpFamily,
-    pub mode: Mode,
+    /// What the session does after the handshake.
+    pub mode: Scenario,
     /// The stream name sent in `publish` (placeholders already expanded), with its query string.
     pub stream: Option<String>,
     /// The connect command object.
@@ -87,5 +83,12 @@ pub struct SessionConfig {
 /// Runs one session to its end and reports what happened. Never panics on server input; ends by
 /// `config.timeout` (plus the time to notice) whatever the server does.
 pub async fn run(config: &SessionConfig) -> Outcome {
-    steps::Session::new(config).run().await
+    driver::Session::new(config).run().await
+}
+
+/// [`run`] over a stream that is connected already (an in-memory pipe in tests): the session
+/// starts at the handshake, with no `dns` or `tcp_connect` step.
+#[cfg(test)]
+pub(crate) async fn run_over(config: &SessionConfig, stream: transport::BoxStream) -> Outcome {
+    driver::Session::over(config, stream).run().await
 }

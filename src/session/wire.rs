@@ -39,11 +39,22 @@ pub fn describe(message: &Message) -> String {
     }
 }
 
-/// Logs a hex dump of raw bytes, the way the Perl client's log shows packets.
+/// Whether the packet trace is on.
+pub(crate) fn tracing() -> bool {
+    tracing::enabled!(target: TARGET, tracing::Level::TRACE)
+}
+
+/// Logs a hex dump of raw bytes, the way the Perl client's log shows packets, with secrets masked.
 pub fn dump(direction: &str, bytes: &[u8], redactor: &Redactor) {
-    if tracing::enabled!(target: TARGET, tracing::Level::TRACE) {
-        let shown = redactor.bytes(bytes);
-        tracing::trace!(target: TARGET, "{direction} {} bytes\n{}", bytes.len(), hexdump(&shown));
+    if tracing() {
+        dump_masked(direction, &redactor.bytes(bytes));
+    }
+}
+
+/// Logs a hex dump of bytes whose secrets were masked already.
+pub(crate) fn dump_masked(direction: &str, shown: &[u8]) {
+    if tracing() {
+        tracing::trace!(target: TARGET, "{direction} {} bytes\n{}", shown.len(), hexdump(shown));
     }
 }
 

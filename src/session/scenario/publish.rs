@@ -1,0 +1,26 @@
+//! The publish scenario, as an encoder publishes (the order of ffmpeg and OBS, see
+//! `shared/captures/README.md`).
+
+use crate::session::driver::Session;
+use crate::session::outcome::{Failure, FailureKind, Step};
+
+/// Connect, announce the stream and create it, publish, verify the server kept the publish, then
+/// tear it down. The teardown's result is recorded; it never fails the check.
+pub(super) async fn run(s: &mut Session<'_>) -> Result<(), Failure> {
+    super::connect::open(s).await?;
+    let cfg = s.cfg;
+    let name = cfg.stream.as_deref().ok_or_else(|| Failure {
+        step: Step::Publish,
+        kind: FailureKind::Internal,
+        message: "no stream name to publish".into(),
+        status: None,
+    })?;
+    // As OBS does: some ingests (e.g. those in front of CDNs) need releaseStream/FCPublish before
+    // createStream. nginx-rtmp answers neither, so nothing waits for them.
+    let announce = vec![s.client.release_stream(name), s.client.fc_publish(name)];
+    let stream_id = s.create_stream(announce).await?;
+    s.publish(stream_id, name).await?;
+    s.verify().await?;
+    s.unpublish(stream_id, name).await;
+    Ok(())
+}
