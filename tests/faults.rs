@@ -14,7 +14,7 @@ use crate::support::script::{
     CSID_NGINX_STATUS,
 };
 use rtmp_probe::protocol::amf0::Value;
-use rtmp_probe::protocol::message::{Message, UserControl};
+use rtmp_probe::protocol::message::{LimitType, Message, UserControl};
 use serde_json::Value as Json;
 use std::io;
 use std::time::Duration;
@@ -1122,4 +1122,63 @@ fn a_panic_becomes_one_unknown_line_and_exit_code_3() {
         "{out}"
     );
     assert!(!out.stderr.contains("panicked at"), "{out}");
+}
+
+#[test]
+fn a_connect_reply_on_a_chunk_stream_opened_with_a_type_1_header_is_read_with_a_note() {
+    // ffmpeg and OBS read a fmt 1 header opening a chunk stream as message stream 0; so does
+    // the probe, with a note for -v.
+    let served = serve(|c| {
+        c.handshake()?;
+        let tx = connect_tx(c)?;
+        c.send_nginx_preamble()?;
+        let body = script::command_body(&connect_result(tx));
+        let mut first = chunks_by_hand(7, 0, 20, 0, &body, 4096, Extended::Repeat).swap_remove(0);
+        // fmt 0 -> fmt 1: the basic header's top bits, and no message stream id.
+        first[0] = 0x40 | 7;
+        first.drain(8..12);
+        c.write(&first)?;
+        c.serve_rest_after_connect()
+    });
+    let (out, r) = run_against(&served, &[]);
+    assert_ok(&out, &r);
+    assert_eq!(r["server"]["fms_ver"], "FMS/3,0,1,123");
+    assert!(
+        notes(&r)
+            .iter()
+            .any(|n| n.starts_with("the server opened chunk stream 7 with a type-1 header")),
+        "{out}"
+    );
+    served.finish_one();
+}
+
+#[test]
+fn set_peer_bandwidth_is_answered_with_a_window_acknowledgement_size_before_the_reply() {
+    // A server that holds its connect reply until the client answers Set Peer Bandwidth
+    // (RTMP 1.0, 5.4.5), which ffmpeg never does.
+    let served = serve(|c| {
+        c.handshake()?;
+        let tx = connect_tx(c)?;
+        c.send_control(Message::SetPeerBandwidth {
+            size: 2_500_000,
+            limit: LimitType::Hard,
+        })?;
+        let window = c.wait_for(|m| match m {
+            Message::WindowAckSize(size) => Some(*size),
+            _ => None,
+        })?;
+        assert_eq!(window, 2_500_000);
+        c.send_command(3, 0, connect_result(tx))?;
+        c.serve_rest_after_connect()
+    });
+    let (out, r) = run_against(&served, &[]);
+    assert_ok(&out, &r);
+    let t = served.finish_one();
+    assert_eq!(t.error, None);
+    let windows = t
+        .received
+        .iter()
+        .filter(|m| matches!(m, Message::WindowAckSize(_)))
+        .count();
+    assert_eq!(windows, 1);
 }

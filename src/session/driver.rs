@@ -243,6 +243,12 @@ impl<'a> Session<'a> {
         server.chunk_size = (cs != DEFAULT_CHUNK_SIZE).then_some(cs);
         server.acknowledgements_sent = t.acks_sent;
         server.pings_answered = t.pongs_sent;
+        let opened = t.decoder().opened_without_stream_id();
+        if !opened.is_empty() {
+            self.outcome
+                .notes
+                .push(words::opened_without_stream_id(opened));
+        }
         let (messages, bytes) = t.decoder().skipped();
         if messages > 0 {
             self.outcome.notes.push(words::skipped(messages, bytes));

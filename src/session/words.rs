@@ -186,6 +186,17 @@ pub(super) fn skipped(messages: u64, bytes: u64) -> String {
     )
 }
 
+/// The note on chunk streams the server opened with a fmt 1 header.
+pub(super) fn opened_without_stream_id(csids: &[u32]) -> String {
+    let list: Vec<String> = csids.iter().map(u32::to_string).collect();
+    format!(
+        "the server opened chunk stream{} {} with a type-1 header, which has no message stream \
+         id; read as message stream 0, as ffmpeg and OBS do",
+        if csids.len() == 1 { "" } else { "s" },
+        list.join(", ")
+    )
+}
+
 /// The note on an advisory request the server refused.
 pub(super) fn advisory_refused(what: &str, status: Option<&StatusInfo>) -> String {
     format!(

@@ -14,6 +14,12 @@
 //!
 //! A timestamp (or delta) field of `0xFFFFFF` means a 4-byte extended timestamp follows.
 //!
+//! A chunk stream should start with a fmt 0 header. Some servers open one with fmt 1, which lacks
+//! the message stream id; like ffmpeg and OBS, which take the missing fields from a zeroed
+//! header, the decoder reads it as message stream 0 and timestamp 0 plus the delta, and lists the
+//! chunk stream ([`ChunkDecoder::opened_without_stream_id`]). A fmt 2 or 3 header on a chunk
+//! stream never seen is an error: the message length is unknown.
+//!
 //! Every chunk stream remembers its last header. A fmt 3 chunk either continues the message in
 //! progress on its chunk stream, or, when that message is complete, starts a new message with the
 //! previous length, type and stream id, whose timestamp is the previous timestamp plus the last
@@ -283,6 +289,8 @@ pub struct ChunkDecoder {
     /// Messages handed out as a prefix ([`Keep::Prefix`]), and the bytes dropped after it.
     truncated_messages: u64,
     truncated_bytes: u64,
+    /// Chunk streams the peer opened with a fmt 1 header (at most [`MAX_CHUNK_STREAMS`]).
+    opened_by_fmt1: Vec<u32>,
     failed: Option<ChunkError>,
 }
 
@@ -308,6 +316,7 @@ impl ChunkDecoder {
             skipped_bytes: 0,
             truncated_messages: 0,
             truncated_bytes: 0,
+            opened_by_fmt1: Vec::new(),
             failed: None,
         }
     }
@@ -327,6 +336,13 @@ impl ChunkDecoder {
     /// how many bytes after those prefixes were dropped.
     pub fn truncated(&self) -> (u64, u64) {
         (self.truncated_messages, self.truncated_bytes)
+    }
+
+    /// The chunk streams the peer opened with a fmt 1 header, which has no message stream id:
+    /// their messages were read as message stream 0 (what ffmpeg and OBS do, taking the missing
+    /// field from a zeroed header). Strictly the first chunk on a chunk stream is fmt 0.
+    pub fn opened_without_stream_id(&self) -> &[u32] {
+        &self.opened_by_fmt1
     }
 
     /// The chunk size the peer currently sends with (128 until it sends Set Chunk Size).
@@ -485,7 +501,9 @@ impl ChunkDecoder {
             n => u32::from(n),
         };
         let known = self.streams.get(csid);
-        if fmt != 0 && known.is_none() {
+        // A fmt 1 header carries all but the message stream id: it may open a chunk stream
+        // (message stream 0, as ffmpeg and OBS read it). After fmt 2 or 3 the length is unknown.
+        if fmt >= 2 && known.is_none() {
             return Err(ChunkError::UnknownChunkStream { csid });
         }
         let mut header = Header {
@@ -539,8 +557,11 @@ impl ChunkDecoder {
     /// message if it is already complete (a zero-length message).
     fn start_chunk(&mut self, h: Header) -> Result<Option<RawMessage>, ChunkError> {
         let bound = self.policy.bound();
-        if h.fmt == 0 && self.streams.get(h.csid).is_none() {
+        if h.fmt <= 1 && self.streams.get(h.csid).is_none() {
             self.streams.insert(h.csid)?;
+            if h.fmt == 1 {
+                self.opened_by_fmt1.push(h.csid);
+            }
         }
         let Some(stream) = self.streams.get_mut(h.csid) else {
             return Err(ChunkError::UnknownChunkStream { csid: h.csid });

@@ -3,6 +3,7 @@
 
 use super::peer::{connect_result, error_reply, on_status, session, Peer, CSID_STATUS};
 use super::{config, STREAM};
+use crate::protocol::message::{LimitType, Message};
 use crate::session::{FailureKind, Outcome, Scenario, Step, Teardown};
 use std::time::Duration;
 
@@ -506,4 +507,96 @@ async fn a_teardown_not_confirmed_or_reset_leaves_the_check_ok_with_a_note() {
     assert!(reset
         .notes
         .contains(&"teardown not confirmed: the connection was reset by the server".to_string()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn set_peer_bandwidth_is_answered_once_with_a_window_acknowledgement_size() {
+    let (o, peer) = session(&config(), |mut p: Peer| async move {
+        p.serve_session().await;
+        p
+    })
+    .await;
+    assert_eq!(o.failure, None);
+    let windows: Vec<usize> = peer
+        .received
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.message == Message::WindowAckSize(5_000_000))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(windows.len(), 1, "{:?}", peer.received);
+    // Sent as soon as the Set Peer Bandwidth was read, before createStream.
+    let create = peer
+        .received
+        .iter()
+        .position(|r| matches!(&r.message, Message::Command { command, .. } if command.name == "createStream"))
+        .expect("createStream");
+    assert!(windows[0] < create);
+    assert_eq!(peer.received[windows[0]].csid, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_holds_its_connect_reply_until_it_gets_a_window_size_is_answered() {
+    let (o, _) = session(&config(), |mut p: Peer| async move {
+        p.handshake().await;
+        let connect = p.command("connect").await;
+        p.control(Message::SetPeerBandwidth {
+            size: 2_500_000,
+            limit: LimitType::Hard,
+        })
+        .await;
+        loop {
+            match p.next().await.map(|r| r.message) {
+                Some(Message::WindowAckSize(2_500_000)) => break,
+                Some(_) => {}
+                None => panic!("the session went away without a window size"),
+            }
+        }
+        p.send_command(
+            3,
+            0,
+            connect_result(connect.transaction_id, "FMS/3,0,1,123"),
+        )
+        .await;
+        p.serve_create_stream().await;
+        p.serve_publish().await;
+        p.serve_unpublish().await;
+        p
+    })
+    .await;
+    assert_eq!(o.failure, None, "{o:?}");
+    assert_eq!(o.steps[1].duration, Duration::ZERO, "no wait at connect");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_type_1_header_opening_a_chunk_stream_is_accepted_with_a_note() {
+    let (o, _) = session(&config(), |mut p: Peer| async move {
+        p.handshake().await;
+        let connect = p.command("connect").await;
+        // The connect reply on chunk stream 9, opened with a fmt 1 header (no message stream id).
+        let body = connect_result(connect.transaction_id, "FMS/3,0,1,123").to_bytes();
+        let mut bytes = vec![0x49, 0, 0, 0];
+        bytes.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        bytes.push(20);
+        bytes.extend_from_slice(&body[..128]);
+        bytes.push(0xc9);
+        bytes.extend_from_slice(&body[128..]);
+        p.write(&bytes).await;
+        p.serve_create_stream().await;
+        p.serve_publish().await;
+        p.serve_unpublish().await;
+        p
+    })
+    .await;
+    assert_eq!(o.failure, None, "{o:?}");
+    assert_eq!(o.server.fms_ver.as_deref(), Some("FMS/3,0,1,123"));
+    assert!(
+        o.notes.contains(
+            &"the server opened chunk stream 9 with a type-1 header, which has no message stream \
+              id; read as message stream 0, as ffmpeg and OBS do"
+                .to_string()
+        ),
+        "{:?}",
+        o.notes
+    );
 }
