@@ -345,7 +345,7 @@ fn a_teardown_that_is_never_confirmed_ends_with_the_overall_timeout_and_stays_ok
         c.serve_connect()?;
         c.serve_create_stream()?;
         c.serve_publish()?;
-        c.serve_ping()?;
+        c.serve_verify()?;
         c.wait_command("deleteStream")?;
         c.hold()
     });
@@ -1073,7 +1073,7 @@ fn create_stream_result_is_matched_by_transaction_id() {
         c.send_command(3, 0, create_stream_result(99.0, 7.0))?;
         c.send_command(3, 0, create_stream_result(create.transaction_id, 1.0))?;
         c.serve_publish()?;
-        c.serve_ping()?;
+        c.serve_verify()?;
         c.serve_unpublish()
     });
     let (out, r) = run_against(&served, &[]);

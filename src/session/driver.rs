@@ -13,14 +13,6 @@ use crate::protocol::message::{Message, Outgoing, Received};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
-/// A message from the server, as [`Session::heard`] read it.
-pub(super) enum Heard {
-    /// A command, read against what is pending.
-    Reply(Reply),
-    /// Anything else, as it came.
-    Other(Received),
-}
-
 /// One session under way.
 pub(crate) struct Session<'a> {
     pub(super) cfg: &'a SessionConfig,
@@ -146,18 +138,18 @@ impl<'a> Session<'a> {
     ) -> Result<Reply, Failure> {
         loop {
             let received = self.next(step, deadline, waiting_for).await?;
-            if let Heard::Reply(reply) = self.heard(step, received) {
+            if let Some(reply) = self.heard(step, received) {
                 return Ok(reply);
             }
         }
     }
 
     /// A command the server sent, read by the client against what is pending: its status is
-    /// recorded, and an advisory request the server refused is noted. Any other message is
-    /// handed back as it came.
-    pub(super) fn heard(&mut self, step: Step, received: Received) -> Heard {
+    /// recorded, and an advisory request the server refused is noted. `None` for any other
+    /// message.
+    pub(super) fn heard(&mut self, step: Step, received: Received) -> Option<Reply> {
         let Message::Command { command, .. } = received.message else {
-            return Heard::Other(received);
+            return None;
         };
         let mut reply = self.client.on_command(received.stream_id, command);
         if let Some(status) = &reply.status {
@@ -173,7 +165,7 @@ impl<'a> Session<'a> {
                 self.note(note);
             }
         }
-        Heard::Reply(reply)
+        Some(reply)
     }
 
     /// Turns a transport fault into the step's failure, in words.

@@ -11,12 +11,19 @@
 //! | connect | `connect` | `_result`/`_error` of transaction 1 |
 //! | create_stream | `releaseStream`, `FCPublish`, `createStream` (one write) | `_result` of createStream (nginx-rtmp answers neither of the others) |
 //! | publish | `publish(name, "live")` | onStatus `NetStream.Publish.Start` |
-//! | verify | User Control PingRequest | PingResponse, or a quiet settle window |
+//! | verify | `@setDataFrame("onMetaData", ...)` on the publish stream | nothing: a settle window without a close, reset or error status |
 //! | unpublish | `FCUnpublish`, `closeStream`, `deleteStream` (one write) | `NetStream.Unpublish.Success` or the close, briefly |
 //!
 //! `verify` exists because some servers confirm `Publish.Start` and drop an unauthorised or
 //! duplicate publisher a fraction of a millisecond later: a publish counts only if the session is
-//! still alive after it.
+//! still alive after it. It sends only what encoders send (a client PingRequest, which the
+//! specification defines from server to client only, made one server drop the session); its
+//! window is four times the slowest reply of the earlier steps, at least 1 ms, at most `--settle`.
+//!
+//! Layout (docs/ARCHITECTURE.md): `dial` reaches the server, `transport` moves messages over any
+//! [`transport::Stream`], `record` keeps deadlines and steps, `words` says what failures mean,
+//! `driver` holds one session (transport, `protocol::client`, record, outcome), `ops` are the
+//! recorded operations, `scenario` the scripts written in them.
 
 mod dial;
 mod driver;

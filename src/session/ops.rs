@@ -3,18 +3,23 @@
 //! operator's words when it fails.
 
 use super::dial::{self, Connect, Unresolved};
-use super::driver::{Heard, Session};
+use super::driver::Session;
 use super::outcome::{Failure, FailureKind, Step, Teardown};
 use super::record::Clock;
 use super::words;
 use crate::protocol::client::Event;
 use crate::protocol::handshake::{ClientHandshake, HandshakeError, HandshakeProgress, ServerPart};
-use crate::protocol::message::{Message, Outgoing, UserControl};
+use crate::protocol::message::{Outgoing, Received};
 use crate::protocol::vocab::status::{PUBLISH_START, UNPUBLISH_SUCCESS};
 use std::net::SocketAddr;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
+
+/// How many times the slowest reply so far verify watches the connection for.
+const SETTLE_FACTOR: u32 = 4;
+/// The shortest window verify watches, whatever the server's speed.
+const SETTLE_FLOOR: Duration = Duration::from_millis(1);
 
 impl Session<'_> {
     /// Reaches the server: `dns` and `tcp_connect`, then the transport on the new connection.
@@ -291,53 +296,66 @@ impl Session<'_> {
         }
     }
 
-    /// The `verify` step: proves the server kept the session after `Publish.Start`: a
-    /// PingRequest it must answer, or, for servers that ignore client pings, a quiet settle
-    /// window.
-    pub(super) async fn verify(&mut self) -> Result<(), Failure> {
+    /// The `verify` step: proves the server kept the publish. It sends what a publisher sends
+    /// once `Publish.Start` came (`opening`: the metadata, later media), then watches the
+    /// connection for a close, a reset or an error status over a settle window: a few times the
+    /// slowest reply this server gave on the earlier steps, at least [`SETTLE_FLOOR`], at most
+    /// `--settle` (see docs/DECISIONS.md). A quiet window is a kept publish.
+    pub(super) async fn verify(&mut self, opening: Vec<Outgoing>) -> Result<(), Failure> {
         let clock = self.begin(Step::Verify);
-        let r = self.watch(&clock).await;
+        let r = self.watch(&clock, opening).await;
         self.end(&clock, r.is_ok());
         r
     }
 
-    async fn watch(&mut self, clock: &Clock) -> Result<(), Failure> {
-        let stamp = u32::try_from(self.record.elapsed().as_millis()).unwrap_or(u32::MAX);
-        let ping = Outgoing::control(Message::UserControl(UserControl::PingRequest(stamp)));
-        self.send(clock, vec![ping]).await?;
-        let wait = clock
-            .deadline
-            .within(Instant::now(), self.cfg.settle, "--settle");
+    async fn watch(&mut self, clock: &Clock, opening: Vec<Outgoing>) -> Result<(), Failure> {
+        self.send(clock, opening).await?;
+        let window = self.settle_window();
+        let wait = clock.deadline.within(Instant::now(), window, "--settle");
+        let waiting_for = "the end of the settle window after NetStream.Publish.Start";
         loop {
-            let received = self
-                .next(clock.step, &wait, "the server's PingResponse")
-                .await;
-            let received = match received {
+            let received = match self.next(clock.step, &wait, waiting_for).await {
                 Ok(received) => received,
-                Err(f) if f.kind == FailureKind::Timeout && wait.is("--settle") => {
-                    self.note(format!(
-                        "the server did not answer a ping after Publish.Start; the connection \
-                         stayed open for the {} settle window",
-                        humantime::format_duration(self.cfg.settle)
-                    ));
-                    return Ok(());
-                }
+                Err(f) if f.kind == FailureKind::Timeout && wait.is("--settle") => break,
                 Err(f) => return Err(f),
             };
-            match self.heard(clock.step, received) {
-                Heard::Reply(reply) => {
-                    if matches!(reply.event, Event::Status { .. }) && reply.error_status().is_some()
-                    {
-                        return Err(words::rejection(clock.step, reply.status, "publish"));
-                    }
-                }
-                Heard::Other(other) => {
-                    if other.message == Message::UserControl(UserControl::PingResponse(stamp)) {
-                        return Ok(());
-                    }
-                }
+            self.refused_at_verify(clock, received)?;
+        }
+        // One last look without waiting: a close that came while the session was not running.
+        loop {
+            let r = self.transport()?.recv_now().await;
+            match r {
+                Ok(Some(received)) => self.refused_at_verify(clock, received)?,
+                Ok(None) => return Ok(()),
+                Err(f) => return Err(self.fail(clock.step, f, &wait, waiting_for)),
             }
         }
+    }
+
+    /// Fails verify on an error status (`NetStream.Publish.BadName` after Start, ...).
+    fn refused_at_verify(&mut self, clock: &Clock, received: Received) -> Result<(), Failure> {
+        if let Some(reply) = self.heard(clock.step, received) {
+            if matches!(reply.event, Event::Status { .. }) && reply.error_status().is_some() {
+                return Err(words::rejection(clock.step, reply.status, "publish"));
+            }
+        }
+        Ok(())
+    }
+
+    /// How long verify watches: [`SETTLE_FACTOR`] times the slowest reply of the steps so far,
+    /// at least [`SETTLE_FLOOR`], at most `--settle`.
+    fn settle_window(&self) -> Duration {
+        let replies = [
+            Step::Handshake,
+            Step::Connect,
+            Step::CreateStream,
+            Step::Publish,
+        ];
+        let slowest = self.record.slowest(&replies).unwrap_or_default();
+        slowest
+            .saturating_mul(SETTLE_FACTOR)
+            .max(SETTLE_FLOOR)
+            .min(self.cfg.settle)
     }
 
     /// The `unpublish` step, the teardown: FCUnpublish, closeStream and deleteStream in one

@@ -104,6 +104,15 @@ impl Record {
     pub fn elapsed(&self) -> Duration {
         self.t0.elapsed()
     }
+
+    /// The longest of the recorded steps in `steps`.
+    pub fn slowest(&self, steps: &[Step]) -> Option<Duration> {
+        self.steps
+            .iter()
+            .filter(|r| steps.contains(&r.step))
+            .map(|r| r.duration)
+            .max()
+    }
 }
 
 /// `from + wait`, or thirty years from `from` when that overflows: durations come from the command

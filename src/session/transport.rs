@@ -255,6 +255,52 @@ impl<S: Stream> Transport<S> {
         }
     }
 
+    /// What the server has sent already, without waiting for more: the next message kept, or
+    /// `None` when there is none yet. The end of the stream and errors come as from
+    /// [`Transport::recv`]. (A timer that fired while the session was not running does not hide
+    /// a close that arrived meanwhile.)
+    pub async fn recv_now(&mut self) -> Result<Option<Received>, Fault> {
+        loop {
+            while self.start < self.end {
+                let input = self.buf.get(self.start..self.end).unwrap_or(&[]);
+                let (used, raw) = self.decoder.feed(input).map_err(Fault::Chunk)?;
+                self.start += used;
+                if let Some(raw) = raw {
+                    let received = Received::decode(raw, &self.limits).map_err(Fault::Message)?;
+                    self.housekeeping(Some(&received.message))?;
+                    return Ok(Some(received));
+                }
+                if used == 0 {
+                    break;
+                }
+            }
+            self.start = 0;
+            self.end = 0;
+            let Some(space) = self.buf.get_mut(self.end..) else {
+                return Err(Fault::Internal("read buffer state".into()));
+            };
+            // A deadline that has passed: tokio polls the read once before it looks at the timer.
+            let n = match timeout_at(Instant::now(), self.stream.read(space)).await {
+                Err(_) => return Ok(None),
+                Ok(read) => read.map_err(Fault::from_io)?,
+            };
+            self.stream.after_read();
+            if let Some(read) = self.buf.get(..n) {
+                wire::dump("recv", read, &self.redactor);
+            }
+            self.end = n;
+            if n == 0 {
+                return Err(Fault::Eof(if self.decoder.is_idle() {
+                    Eof::Clean
+                } else {
+                    Eof::MidMessage
+                }));
+            }
+            self.conn.on_bytes_received(n);
+            self.housekeeping(None)?;
+        }
+    }
+
     /// Counts handshake leftovers as received chunk-stream bytes (they were read with S2).
     pub fn count_leftover(&mut self) {
         let n = self.end - self.start;

@@ -77,15 +77,106 @@ async fn a_publish_to_a_server_that_answers_like_nginx_is_ok_step_by_step() {
     );
     let publish = peer.commands()[4].clone();
     assert_eq!(publish.arguments, [STREAM.into(), "live".into()]);
-    // Paused time: only verify waits (a quiet settle window, the peer answers no ping).
+    // Paused time: only verify waits, for its shortest settle window (every reply took 0 ms).
     for r in &o.steps {
         let waited = if r.step == Step::Verify {
-            Duration::from_millis(200)
+            Duration::from_millis(1)
         } else {
             Duration::ZERO
         };
         assert_eq!(r.duration, waited, "{r:?}");
     }
+    // After Publish.Start: the metadata encoders send, on the publish stream; never a ping.
+    let data: Vec<_> = peer
+        .received
+        .iter()
+        .filter(|r| matches!(r.message, Message::Data { .. }))
+        .collect();
+    assert_eq!(data.len(), 1, "{:?}", peer.received);
+    assert_eq!(
+        (data[0].csid, data[0].stream_id, data[0].timestamp),
+        (4, 1, 0)
+    );
+    let Message::Data { values, .. } = &data[0].message else {
+        unreachable!()
+    };
+    assert_eq!(values[0], "@setDataFrame".into());
+    assert_eq!(values[1], "onMetaData".into());
+    assert!(
+        !peer
+            .received
+            .iter()
+            .any(|r| matches!(r.message, Message::UserControl(_))),
+        "the client sends no user control message: {:?}",
+        peer.received
+    );
+}
+
+/// A publish whose server takes `delay` to answer createStream.
+async fn slow_create_stream(settle: Duration, delay: Duration) -> Outcome {
+    let cfg = crate::session::SessionConfig { settle, ..config() };
+    let (o, _) = session(&cfg, |mut p: Peer| async move {
+        p.handshake().await;
+        p.serve_connect().await;
+        p.command("createStream").await;
+        tokio::time::sleep(delay).await;
+        let result = crate::protocol::command::Command::new(
+            "_result",
+            4.0,
+            crate::protocol::amf0::Value::Null,
+            vec![1.0.into()],
+        );
+        p.send_command(3, 0, result).await;
+        p.serve_publish().await;
+        p.serve_unpublish().await;
+        p
+    })
+    .await;
+    o
+}
+
+#[tokio::test(start_paused = true)]
+async fn verify_watches_four_times_the_slowest_reply_within_settle() {
+    let o = slow_create_stream(Duration::from_millis(200), Duration::from_millis(10)).await;
+    assert_eq!(o.failure, None, "{o:?}");
+    assert_eq!(o.steps[2].duration, Duration::from_millis(10));
+    assert_eq!(o.steps[4].step, Step::Verify);
+    assert_eq!(o.steps[4].duration, Duration::from_millis(40));
+    // --settle caps it.
+    let o = slow_create_stream(Duration::from_millis(25), Duration::from_millis(10)).await;
+    assert_eq!(o.steps[4].duration, Duration::from_millis(25));
+    // A server slower than --settle allows for: the window is --settle, and a drop later than
+    // that goes unseen (the operator's bound).
+    let o = slow_create_stream(Duration::ZERO, Duration::from_millis(10)).await;
+    assert_eq!(o.failure, None);
+    assert_eq!(o.steps[4].duration, Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_status_during_the_settle_window_fails_verify() {
+    let (o, _) = session(&config(), |mut p: Peer| async move {
+        p.handshake().await;
+        p.serve_connect().await;
+        p.serve_create_stream().await;
+        p.serve_publish().await;
+        let bad = on_status(
+            "error",
+            "NetStream.Publish.BadName",
+            "Stream already publishing",
+        );
+        p.send_command(CSID_STATUS, 1, bad).await;
+        p.hold().await;
+        p
+    })
+    .await;
+    assert_eq!(
+        failure(&o),
+        (
+            Step::Verify,
+            FailureKind::Rejected,
+            "rejected: NetStream.Publish.BadName \"Stream already publishing\""
+        )
+    );
 }
 
 #[tokio::test(start_paused = true)]
