@@ -241,6 +241,9 @@ impl<'a> Session<'a> {
                 .notes
                 .push(words::opened_without_stream_id(opened));
         }
+        if let (count @ 1.., Some(first)) = t.passed_over() {
+            self.outcome.notes.push(words::passed_over(count, first));
+        }
         let (messages, bytes) = t.decoder().skipped();
         if messages > 0 {
             self.outcome.notes.push(words::skipped(messages, bytes));

@@ -17,9 +17,10 @@
 use super::dial;
 use super::fault::{Eof, Fault};
 use super::wire;
-use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder, KeepPolicy, MessageHeader};
+use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder, KeepPolicy, MessageHeader, RawMessage};
 use crate::protocol::conn::ConnState;
-use crate::protocol::message::{Message, Outgoing, Received};
+use crate::protocol::message::{Message, MessageError, Outgoing, Received};
+use crate::protocol::vocab::{event, type_id};
 use crate::protocol::Limits;
 use crate::redact::Redactor;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -72,6 +73,8 @@ pub(super) struct Transport<S> {
     redactor: Redactor,
     /// The session's start: messages without a timestamp of their own get the milliseconds since.
     epoch: Instant,
+    /// Malformed messages passed over, and the first of them in words.
+    passed_over: (u64, Option<String>),
     /// Housekeeping answers sent on our own.
     pub acks_sent: u32,
     pub pongs_sent: u32,
@@ -99,6 +102,7 @@ impl<S: Stream> Transport<S> {
             dump: Vec::new(),
             redactor,
             epoch,
+            passed_over: (0, None),
             acks_sent: 0,
             pongs_sent: 0,
         }
@@ -143,6 +147,12 @@ impl<S: Stream> Transport<S> {
 
     async fn read_into_buffer(&mut self, deadline: Instant) -> Result<usize, Fault> {
         before(deadline)?;
+        self.fill(deadline).await
+    }
+
+    /// One read into the free end of the buffer, unless `deadline` passes first (a deadline that
+    /// has passed already still gets one try: tokio polls the read before it looks at the timer).
+    async fn fill(&mut self, deadline: Instant) -> Result<usize, Fault> {
         let Some(space) = self.buf.get_mut(self.end..) else {
             return Err(Fault::Internal("read buffer state".into()));
         };
@@ -223,35 +233,13 @@ impl<S: Stream> Transport<S> {
     pub async fn recv(&mut self, deadline: Instant) -> Result<Received, Fault> {
         loop {
             before(deadline)?;
-            while self.start < self.end {
-                let input = self.buf.get(self.start..self.end).unwrap_or(&[]);
-                let (used, raw) = self.decoder.feed(input).map_err(Fault::Chunk)?;
-                self.start += used;
-                if let Some(raw) = raw {
-                    let received = Received::decode(raw, &self.limits).map_err(Fault::Message)?;
-                    let (csid, stream_id) = (received.csid, received.stream_id);
-                    wire::message("recv", csid, stream_id, &received.message, &self.redactor);
-                    self.housekeeping(Some(&received.message))?;
-                    return Ok(received);
-                }
-                if used == 0 {
-                    break;
-                }
+            if let Some(received) = self.buffered()? {
+                return Ok(received);
             }
-            self.start = 0;
-            self.end = 0;
             // Answers queued so far go out before we wait for more.
             self.flush(deadline).await?;
             let n = self.read_into_buffer(deadline).await?;
-            if n == 0 {
-                return Err(Fault::Eof(if self.decoder.is_idle() {
-                    Eof::Clean
-                } else {
-                    Eof::MidMessage
-                }));
-            }
-            self.conn.on_bytes_received(n);
-            self.housekeeping(None)?;
+            self.took(n)?;
         }
     }
 
@@ -261,44 +249,75 @@ impl<S: Stream> Transport<S> {
     /// a close that arrived meanwhile.)
     pub async fn recv_now(&mut self) -> Result<Option<Received>, Fault> {
         loop {
-            while self.start < self.end {
-                let input = self.buf.get(self.start..self.end).unwrap_or(&[]);
-                let (used, raw) = self.decoder.feed(input).map_err(Fault::Chunk)?;
-                self.start += used;
-                if let Some(raw) = raw {
-                    let received = Received::decode(raw, &self.limits).map_err(Fault::Message)?;
-                    self.housekeeping(Some(&received.message))?;
-                    return Ok(Some(received));
-                }
-                if used == 0 {
-                    break;
-                }
+            if let Some(received) = self.buffered()? {
+                return Ok(Some(received));
             }
-            self.start = 0;
-            self.end = 0;
-            let Some(space) = self.buf.get_mut(self.end..) else {
-                return Err(Fault::Internal("read buffer state".into()));
-            };
-            // A deadline that has passed: tokio polls the read once before it looks at the timer.
-            let n = match timeout_at(Instant::now(), self.stream.read(space)).await {
-                Err(_) => return Ok(None),
-                Ok(read) => read.map_err(Fault::from_io)?,
-            };
-            self.stream.after_read();
-            if let Some(read) = self.buf.get(..n) {
-                wire::dump("recv", read, &self.redactor);
+            match self.fill(Instant::now()).await {
+                Err(Fault::Timeout) => return Ok(None),
+                Err(f) => return Err(f),
+                Ok(n) => self.took(n)?,
             }
-            self.end = n;
-            if n == 0 {
-                return Err(Fault::Eof(if self.decoder.is_idle() {
-                    Eof::Clean
-                } else {
-                    Eof::MidMessage
-                }));
-            }
-            self.conn.on_bytes_received(n);
-            self.housekeeping(None)?;
         }
+    }
+
+    /// The next message kept from the bytes buffered, if they complete one.
+    fn buffered(&mut self) -> Result<Option<Received>, Fault> {
+        while self.start < self.end {
+            let input = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            let (used, raw) = self.decoder.feed(input).map_err(Fault::Chunk)?;
+            self.start += used;
+            if let Some(raw) = raw {
+                match self.decode(raw)? {
+                    Some(received) => return Ok(Some(received)),
+                    None => continue,
+                }
+            }
+            if used == 0 {
+                break;
+            }
+        }
+        self.start = 0;
+        self.end = 0;
+        Ok(None)
+    }
+
+    /// Accounts for `n` bytes just read: the end of the stream when there are none.
+    fn took(&mut self, n: usize) -> Result<(), Fault> {
+        if n == 0 {
+            return Err(Fault::Eof(if self.decoder.is_idle() {
+                Eof::Clean
+            } else {
+                Eof::MidMessage
+            }));
+        }
+        self.conn.on_bytes_received(n);
+        self.housekeeping(None)
+    }
+
+    /// Decodes a message and answers its housekeeping. A malformed message the client has no use
+    /// for is passed over and counted (`None`), as ffmpeg does: a User Control event other than
+    /// a Ping Request, or an Acknowledgement, shorter than its layout.
+    fn decode(&mut self, raw: RawMessage) -> Result<Option<Received>, Fault> {
+        let received = match Received::decode(raw, &self.limits) {
+            Ok(received) => received,
+            Err(e) if unused(&e) => {
+                let (count, first) = &mut self.passed_over;
+                *count = count.saturating_add(1);
+                first.get_or_insert_with(|| e.to_string());
+                return Ok(None);
+            }
+            Err(e) => return Err(Fault::Message(e)),
+        };
+        let (csid, stream_id) = (received.csid, received.stream_id);
+        wire::message("recv", csid, stream_id, &received.message, &self.redactor);
+        self.housekeeping(Some(&received.message))?;
+        Ok(Some(received))
+    }
+
+    /// How many malformed messages were passed over (see [`Transport::decode`]), and the first
+    /// of them in words.
+    pub fn passed_over(&self) -> (u64, Option<&str>) {
+        (self.passed_over.0, self.passed_over.1.as_deref())
     }
 
     /// Counts handshake leftovers as received chunk-stream bytes (they were read with S2).
@@ -328,6 +347,15 @@ impl<S: Stream> Transport<S> {
     pub async fn close(&mut self, deadline: Instant) {
         let _ = self.flush(deadline).await;
         let _ = timeout_at(deadline, self.stream.shutdown()).await;
+    }
+}
+
+/// Whether a decoding error is about a message the client never acts on.
+fn unused(e: &MessageError) -> bool {
+    match e {
+        MessageError::ShortUserControl { event_type, .. } => *event_type != event::PING_REQUEST,
+        MessageError::ShortPayload { type_id, .. } => *type_id == type_id::ACKNOWLEDGEMENT,
+        _ => false,
     }
 }
 

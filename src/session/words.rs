@@ -197,6 +197,15 @@ pub(super) fn opened_without_stream_id(csids: &[u32]) -> String {
     )
 }
 
+/// The note on malformed messages of no use to the client, passed over as ffmpeg does.
+pub(super) fn passed_over(count: u64, first: &str) -> String {
+    format!(
+        "the server sent {count} malformed message{} the probe has no use for, passed over as \
+         ffmpeg does (the first: {first})",
+        if count == 1 { "" } else { "s" }
+    )
+}
+
 /// The note on an advisory request the server refused.
 pub(super) fn advisory_refused(what: &str, status: Option<&StatusInfo>) -> String {
     format!(

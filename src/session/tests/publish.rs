@@ -691,3 +691,60 @@ async fn a_type_1_header_opening_a_chunk_stream_is_accepted_with_a_note() {
         o.notes
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn short_control_messages_the_client_never_acts_on_are_passed_over_with_a_note() {
+    let (o, _) = session(&config(), |mut p: Peer| async move {
+        p.handshake().await;
+        let connect = p.command("connect").await;
+        // A Stream Begin with two bytes of its four, and a two-byte Acknowledgement.
+        p.write(&[0x02, 0, 0, 0, 0, 0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 1])
+            .await;
+        p.write(&[0x02, 0, 0, 0, 0, 0, 2, 3, 0, 0, 0, 0, 0, 9])
+            .await;
+        p.send_command(
+            3,
+            0,
+            connect_result(connect.transaction_id, "FMS/3,0,1,123"),
+        )
+        .await;
+        p.serve_create_stream().await;
+        p.serve_publish().await;
+        p.serve_unpublish().await;
+        p
+    })
+    .await;
+    assert_eq!(o.failure, None, "{o:?}");
+    assert!(
+        o.notes.contains(
+            &"the server sent 2 malformed messages the probe has no use for, passed over as \
+              ffmpeg does (the first: short user control event 0 (Stream Begin): 2 event data \
+              bytes, it needs 4)"
+                .to_string()
+        ),
+        "{:?}",
+        o.notes
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_short_ping_request_is_still_malformed() {
+    let (o, _) = session(&config(), |mut p: Peer| async move {
+        p.handshake().await;
+        p.command("connect").await;
+        p.write(&[0x02, 0, 0, 0, 0, 0, 4, 4, 0, 0, 0, 0, 0, 6, 0, 1])
+            .await;
+        p.hold().await;
+        p
+    })
+    .await;
+    assert_eq!(
+        failure(&o),
+        (
+            Step::Connect,
+            FailureKind::MalformedReply,
+            "malformed reply: short user control event 6 (Ping Request): 2 event data bytes, it \
+             needs 4"
+        )
+    );
+}
