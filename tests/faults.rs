@@ -1182,3 +1182,75 @@ fn set_peer_bandwidth_is_answered_with_a_window_acknowledgement_size_before_the_
         .count();
     assert_eq!(windows, 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// secrets
+
+/// The bytes of every hex dump in a `--trace` log, one block per dump.
+fn dumped_bytes(stderr: &str) -> Vec<Vec<u8>> {
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    for line in stderr.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("0x") else {
+            if line.contains(" bytes") && (line.contains("send ") || line.contains("recv ")) {
+                blocks.push(Vec::new());
+            }
+            continue;
+        };
+        let mut parts = rest.splitn(3, " : ");
+        let (Some(offset), Some(hex)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if offset == "0000" {
+            blocks.push(Vec::new());
+        }
+        let bytes = hex
+            .split_whitespace()
+            .map(|b| u8::from_str_radix(b, 16).expect("a hex byte in the dump"));
+        blocks.last_mut().expect("a dump block").extend(bytes);
+    }
+    blocks
+}
+
+#[test]
+fn a_stream_key_and_token_longer_than_two_chunks_never_show_in_the_trace() {
+    // Both secrets span three 128-byte chunks of the probe's publish, releaseStream... and of the
+    // server's status, which repeats them (the server keeps the starting chunk size of 128).
+    let key: String = (0..300u32)
+        .map(|i| char::from(b'a' + ((i * 7 + i / 26) % 26) as u8))
+        .collect();
+    let token: String = (0..300u32)
+        .map(|i| char::from(b'0' + ((i * 3 + i / 10) % 10) as u8))
+        .collect();
+    let stream = format!("{key}?token={token}");
+    let served = serve(|c| {
+        c.handshake()?;
+        let tx = connect_tx(c)?;
+        c.send_control(Message::WindowAckSize(5_000_000))?;
+        c.send_command(3, 0, connect_result(tx))?;
+        c.serve_create_stream()?;
+        let publish = c.wait_command("publish")?;
+        let name = publish.arguments[0].as_str().unwrap_or_default().to_string();
+        let start = on_status("status", "NetStream.Publish.Start", &format!("Publishing {name}."));
+        c.send_command(CSID_NGINX_STATUS, 1, start)?;
+        c.serve_verify()?;
+        c.serve_unpublish()
+    });
+    let url = served.url("live", &stream);
+    let out = probe::run(&["--trace", "-vv", "--format", "json", "-t", "2s", &url]);
+    assert_eq!(out.code, 0, "{out}");
+    let dumps = dumped_bytes(&out.stderr);
+    assert!(dumps.len() > 8, "the trace shows every read and write: {out}");
+    let publish_seen = dumps.iter().any(|d| d.windows(7).any(|w| w == b"publish"));
+    assert!(publish_seen, "the publish command is in the trace");
+    for secret in [&key, &token] {
+        for piece in secret.as_bytes().windows(8) {
+            let text = std::str::from_utf8(piece).expect("ascii");
+            assert!(!out.stdout.contains(text), "{text} in stdout");
+            assert!(!out.stderr.contains(text), "{text} in stderr");
+            for d in &dumps {
+                assert!(!d.windows(8).any(|w| w == piece), "{text} in a dump");
+            }
+        }
+    }
+    served.finish_one();
+}
