@@ -202,7 +202,11 @@ mod tests {
         assert_eq!(&out[15..37], [b'*'; 22].as_slice());
         assert_eq!(&out[38..], &secret.as_bytes()[33..]);
         for w in secret.as_bytes().windows(FRAGMENT) {
-            assert!(!out.windows(FRAGMENT).any(|o| o == w), "{:?}", String::from_utf8_lossy(w));
+            assert!(
+                !out.windows(FRAGMENT).any(|o| o == w),
+                "{:?}",
+                String::from_utf8_lossy(w)
+            );
         }
     }
 }

@@ -1229,8 +1229,15 @@ fn a_stream_key_and_token_longer_than_two_chunks_never_show_in_the_trace() {
         c.send_command(3, 0, connect_result(tx))?;
         c.serve_create_stream()?;
         let publish = c.wait_command("publish")?;
-        let name = publish.arguments[0].as_str().unwrap_or_default().to_string();
-        let start = on_status("status", "NetStream.Publish.Start", &format!("Publishing {name}."));
+        let name = publish.arguments[0]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let start = on_status(
+            "status",
+            "NetStream.Publish.Start",
+            &format!("Publishing {name}."),
+        );
         c.send_command(CSID_NGINX_STATUS, 1, start)?;
         c.serve_verify()?;
         c.serve_unpublish()
@@ -1239,7 +1246,10 @@ fn a_stream_key_and_token_longer_than_two_chunks_never_show_in_the_trace() {
     let out = probe::run(&["--trace", "-vv", "--format", "json", "-t", "2s", &url]);
     assert_eq!(out.code, 0, "{out}");
     let dumps = dumped_bytes(&out.stderr);
-    assert!(dumps.len() > 8, "the trace shows every read and write: {out}");
+    assert!(
+        dumps.len() > 8,
+        "the trace shows every read and write: {out}"
+    );
     let publish_seen = dumps.iter().any(|d| d.windows(7).any(|w| w == b"publish"));
     assert!(publish_seen, "the publish command is in the trace");
     for secret in [&key, &token] {

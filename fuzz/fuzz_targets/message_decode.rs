@@ -51,7 +51,6 @@ fuzz_target!(|input: &[u8]| {
     if let Some(reply) = conn.on_message(&message) {
         let _ = reply.into_raw(2, 0, 0);
     }
-    let _ = message.conventional_csid(1);
 
     let mut encoded = Vec::new();
     message.encode_payload(&mut encoded);

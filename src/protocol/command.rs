@@ -352,11 +352,6 @@ impl ConnectProperties {
         }
         properties
     }
-
-    /// The `connect` command carrying these properties.
-    pub fn to_command(&self, transaction_id: f64) -> Command {
-        Command::connect(transaction_id, self.to_properties())
-    }
 }
 
 #[cfg(test)]

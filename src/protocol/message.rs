@@ -385,25 +385,6 @@ impl Message {
         }
     }
 
-    /// The conventional chunk stream id for this message on message stream `stream_id`: 2 for
-    /// protocol control and user control messages, 3 for commands on stream 0, 8 for commands on
-    /// other streams, 4 for audio and data, 6 for video (ffmpeg's choices), 3 for anything else.
-    pub fn conventional_csid(&self, stream_id: u32) -> u32 {
-        match self {
-            Message::SetChunkSize(_)
-            | Message::Abort { .. }
-            | Message::Acknowledgement { .. }
-            | Message::UserControl(_)
-            | Message::WindowAckSize(_)
-            | Message::SetPeerBandwidth { .. } => csid::CONTROL,
-            Message::Command { .. } if stream_id == 0 => csid::COMMAND,
-            Message::Command { .. } => csid::STREAM_COMMAND,
-            Message::Audio(_) | Message::Data { .. } => csid::AUDIO,
-            Message::Video(_) => csid::VIDEO,
-            Message::Unknown { .. } => csid::COMMAND,
-        }
-    }
-
     /// Encodes the payload and wraps it in a [`RawMessage`] for the chunk encoder. Audio, video
     /// and unknown payloads are moved, not copied.
     pub fn into_raw(self, csid: u32, stream_id: u32, timestamp: u32) -> RawMessage {

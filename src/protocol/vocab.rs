@@ -82,8 +82,6 @@ pub mod name {
 /// Status codes and levels of `_result`, `_error` and `onStatus` info objects.
 pub mod status {
     pub const LEVEL_ERROR: &str = "error";
-    pub const CONNECT_SUCCESS: &str = "NetConnection.Connect.Success";
-    pub const CONNECT_REJECTED: &str = "NetConnection.Connect.Rejected";
     pub const PUBLISH_START: &str = "NetStream.Publish.Start";
     pub const UNPUBLISH_SUCCESS: &str = "NetStream.Unpublish.Success";
 }

@@ -26,7 +26,7 @@ pub(crate) struct Session<'a> {
 
 impl<'a> Session<'a> {
     /// A session that dials `cfg.host` itself.
-    pub fn new(cfg: &'a SessionConfig) -> Self {
+    pub(super) fn new(cfg: &'a SessionConfig) -> Self {
         Session {
             cfg,
             record: Record::start(cfg.timeout, cfg.step_timeout),
@@ -47,7 +47,7 @@ impl<'a> Session<'a> {
 
     /// A session over a stream that is connected already: it starts at the handshake.
     #[cfg(test)]
-    pub fn over(cfg: &'a SessionConfig, stream: BoxStream) -> Self {
+    pub(super) fn over(cfg: &'a SessionConfig, stream: BoxStream) -> Self {
         Session {
             given: Some(stream),
             ..Session::new(cfg)
@@ -55,7 +55,7 @@ impl<'a> Session<'a> {
     }
 
     /// Runs the configured scenario to its end and reports what happened.
-    pub async fn run(mut self) -> Outcome {
+    pub(super) async fn run(mut self) -> Outcome {
         if let Err(failure) = super::scenario::run(&mut self).await {
             self.outcome.failure = Some(failure);
         }

@@ -34,7 +34,7 @@ pub(super) enum Fault {
 }
 
 impl Fault {
-    pub fn from_io(e: io::Error) -> Fault {
+    pub(super) fn from_io(e: io::Error) -> Fault {
         match e.kind() {
             io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted

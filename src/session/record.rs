@@ -8,17 +8,17 @@ use tokio::time::Instant;
 /// A point in time a wait may not pass, with the bound it comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Deadline {
-    pub at: Instant,
+    pub(super) at: Instant,
     /// The configured duration of that bound (what the message says ran out).
-    pub limit: Duration,
+    pub(super) limit: Duration,
     /// The option that sets it: `--timeout`, `--step-timeout`, `--settle`...
-    pub option: &'static str,
+    pub(super) option: &'static str,
 }
 
 impl Deadline {
     /// The earlier of this deadline and a window of `wait` from `now` set by `option`; this one
     /// when they fall together.
-    pub fn within(self, now: Instant, wait: Duration, option: &'static str) -> Deadline {
+    pub(super) fn within(self, now: Instant, wait: Duration, option: &'static str) -> Deadline {
         let at = later(now, wait);
         if at < self.at {
             Deadline {
@@ -32,7 +32,7 @@ impl Deadline {
     }
 
     /// Whether this deadline is the bound `option` set.
-    pub fn is(&self, option: &str) -> bool {
+    pub(super) fn is(&self, option: &str) -> bool {
         self.option == option
     }
 }
@@ -40,9 +40,9 @@ impl Deadline {
 /// One step under way: when it began and the deadline it runs under.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Clock {
-    pub step: Step,
-    pub started: Instant,
-    pub deadline: Deadline,
+    pub(super) step: Step,
+    pub(super) started: Instant,
+    pub(super) deadline: Deadline,
 }
 
 /// The session's clock and the steps it recorded.
@@ -51,12 +51,12 @@ pub(super) struct Record {
     t0: Instant,
     overall: Deadline,
     step_timeout: Option<Duration>,
-    pub steps: Vec<StepRecord>,
+    pub(super) steps: Vec<StepRecord>,
 }
 
 impl Record {
     /// Starts the clock now: `timeout` bounds the whole run, `step_timeout` each step.
-    pub fn start(timeout: Duration, step_timeout: Option<Duration>) -> Record {
+    pub(super) fn start(timeout: Duration, step_timeout: Option<Duration>) -> Record {
         let t0 = Instant::now();
         Record {
             t0,
@@ -71,12 +71,12 @@ impl Record {
     }
 
     /// When the session started: timestamps and step offsets count from here.
-    pub fn t0(&self) -> Instant {
+    pub(super) fn t0(&self) -> Instant {
         self.t0
     }
 
     /// Starts `step`: its deadline is its own bound, within the overall one.
-    pub fn begin(&self, step: Step) -> Clock {
+    pub(super) fn begin(&self, step: Step) -> Clock {
         let now = Instant::now();
         let deadline = match self.step_timeout {
             Some(d) => self.overall.within(now, d, "--step-timeout"),
@@ -90,7 +90,7 @@ impl Record {
     }
 
     /// Records `clock`'s step as ended now.
-    pub fn end(&mut self, clock: &Clock, ok: bool) {
+    pub(super) fn end(&mut self, clock: &Clock, ok: bool) {
         let now = Instant::now();
         self.steps.push(StepRecord {
             step: clock.step,
@@ -101,12 +101,12 @@ impl Record {
     }
 
     /// The time since the session started.
-    pub fn elapsed(&self) -> Duration {
+    pub(super) fn elapsed(&self) -> Duration {
         self.t0.elapsed()
     }
 
     /// The longest of the recorded steps in `steps`.
-    pub fn slowest(&self, steps: &[Step]) -> Option<Duration> {
+    pub(super) fn slowest(&self, steps: &[Step]) -> Option<Duration> {
         self.steps
             .iter()
             .filter(|r| steps.contains(&r.step))

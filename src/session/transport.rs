@@ -76,12 +76,12 @@ pub(super) struct Transport<S> {
     /// Malformed messages passed over, and the first of them in words.
     passed_over: (u64, Option<String>),
     /// Housekeeping answers sent on our own.
-    pub acks_sent: u32,
-    pub pongs_sent: u32,
+    pub(super) acks_sent: u32,
+    pub(super) pongs_sent: u32,
 }
 
 impl<S: Stream> Transport<S> {
-    pub fn new(
+    pub(super) fn new(
         stream: S,
         keep: KeepPolicy,
         limits: Limits,
@@ -108,23 +108,23 @@ impl<S: Stream> Transport<S> {
         }
     }
 
-    pub fn conn(&self) -> &ConnState {
+    pub(super) fn conn(&self) -> &ConnState {
         &self.conn
     }
 
-    pub fn decoder(&self) -> &ChunkDecoder {
+    pub(super) fn decoder(&self) -> &ChunkDecoder {
         &self.decoder
     }
 
     /// Writes raw bytes (handshake) in one write.
-    pub async fn write_raw(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), Fault> {
+    pub(super) async fn write_raw(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), Fault> {
         wire::dump("send", bytes, &self.redactor);
         write_by(&mut self.stream, bytes, deadline).await
     }
 
     /// Reads whatever the peer sends next into the buffer (for the handshake) and returns the
     /// unread bytes. `Ok(None)` on a clean end of stream.
-    pub async fn read_some(&mut self, deadline: Instant) -> Result<Option<&[u8]>, Fault> {
+    pub(super) async fn read_some(&mut self, deadline: Instant) -> Result<Option<&[u8]>, Fault> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -141,7 +141,7 @@ impl<S: Stream> Transport<S> {
     }
 
     /// Marks `n` buffered bytes as used (after the handshake took them).
-    pub fn consume(&mut self, n: usize) {
+    pub(super) fn consume(&mut self, n: usize) {
         self.start = (self.start + n).min(self.end);
     }
 
@@ -170,7 +170,7 @@ impl<S: Stream> Transport<S> {
 
     /// Sends `batch` in one write (with any housekeeping answers queued before it), so that a
     /// request never waits on Nagle or a delayed ACK between its header and its body.
-    pub async fn send(
+    pub(super) async fn send(
         &mut self,
         batch: impl IntoIterator<Item = Outgoing>,
         deadline: Instant,
@@ -230,7 +230,7 @@ impl<S: Stream> Transport<S> {
 
     /// The next whole message from the server that the policy keeps, after answering any
     /// housekeeping it calls for.
-    pub async fn recv(&mut self, deadline: Instant) -> Result<Received, Fault> {
+    pub(super) async fn recv(&mut self, deadline: Instant) -> Result<Received, Fault> {
         loop {
             before(deadline)?;
             if let Some(received) = self.buffered()? {
@@ -247,7 +247,7 @@ impl<S: Stream> Transport<S> {
     /// `None` when there is none yet. The end of the stream and errors come as from
     /// [`Transport::recv`]. (A timer that fired while the session was not running does not hide
     /// a close that arrived meanwhile.)
-    pub async fn recv_now(&mut self) -> Result<Option<Received>, Fault> {
+    pub(super) async fn recv_now(&mut self) -> Result<Option<Received>, Fault> {
         loop {
             if let Some(received) = self.buffered()? {
                 return Ok(Some(received));
@@ -316,12 +316,12 @@ impl<S: Stream> Transport<S> {
 
     /// How many malformed messages were passed over (see [`Transport::decode`]), and the first
     /// of them in words.
-    pub fn passed_over(&self) -> (u64, Option<&str>) {
+    pub(super) fn passed_over(&self) -> (u64, Option<&str>) {
         (self.passed_over.0, self.passed_over.1.as_deref())
     }
 
     /// Counts handshake leftovers as received chunk-stream bytes (they were read with S2).
-    pub fn count_leftover(&mut self) {
+    pub(super) fn count_leftover(&mut self) {
         let n = self.end - self.start;
         self.conn.on_bytes_received(n);
     }
@@ -344,7 +344,7 @@ impl<S: Stream> Transport<S> {
 
     /// Sends what is still queued and half-closes our side, briefly: a server that ignores our
     /// FIN is not our problem, and errors are irrelevant at this point.
-    pub async fn close(&mut self, deadline: Instant) {
+    pub(super) async fn close(&mut self, deadline: Instant) {
         let _ = self.flush(deadline).await;
         let _ = timeout_at(deadline, self.stream.shutdown()).await;
     }

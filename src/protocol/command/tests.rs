@@ -144,7 +144,7 @@ fn fms_connect_result() {
         status,
         StatusInfo {
             level: "status".into(),
-            code: status::CONNECT_SUCCESS.into(),
+            code: "NetConnection.Connect.Success".into(),
             description: "Connection succeeded.".into(),
         }
     );
@@ -258,7 +258,10 @@ fn nginx_connect_result() {
     check_command(payload, &expected);
     let command = decode(payload);
     // The command object has no code: the status comes from the argument.
-    assert_eq!(command.status().unwrap().code, status::CONNECT_SUCCESS);
+    assert_eq!(
+        command.status().unwrap().code,
+        "NetConnection.Connect.Success"
+    );
     assert_eq!(
         command.to_string(),
         "[\"_result\", 1.0, {fmsVer: \"FMS/3,0,1,123\", capabilities: 31.0}, \
@@ -499,7 +502,7 @@ fn status_lookup() {
         status,
         StatusInfo {
             level: "error".into(),
-            code: status::CONNECT_REJECTED.into(),
+            code: "NetConnection.Connect.Rejected".into(),
             description: String::new(),
         }
     );
@@ -570,7 +573,10 @@ fn connect_properties_defaults() {
         "00 0e 6f 62 6a 65 63 74 45 6e 63 6f 64 69 6e 67 00 00 00 00 00 00 00 00 00",
         "00 00 09",
     ));
-    assert_eq!(p.to_command(1.0).to_bytes(), expected);
+    assert_eq!(
+        Command::connect(1.0, p.to_properties()).to_bytes(),
+        expected
+    );
 }
 
 #[test]

@@ -341,27 +341,6 @@ fn type_ids_and_names() {
 }
 
 #[test]
-fn conventional_chunk_stream_ids() {
-    assert_eq!(Message::WindowAckSize(1).conventional_csid(0), 2);
-    assert_eq!(
-        Message::Acknowledgement { sequence: 1 }.conventional_csid(0),
-        2
-    );
-    assert_eq!(
-        Message::UserControl(UserControl::PingResponse(1)).conventional_csid(0),
-        2
-    );
-    assert_eq!(Message::SetChunkSize(4096).conventional_csid(0), 2);
-    assert_eq!(Message::Audio(Bytes::from(vec![])).conventional_csid(1), 4);
-    assert_eq!(Message::Video(Bytes::from(vec![])).conventional_csid(1), 6);
-    let data = Message::Data {
-        amf3: false,
-        values: vec![],
-    };
-    assert_eq!(data.conventional_csid(1), 4);
-}
-
-#[test]
 fn into_raw_carries_the_header_fields_and_payload() {
     assert_eq!(
         Message::SetChunkSize(4096).into_raw(2, 0, 0),

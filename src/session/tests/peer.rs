@@ -117,7 +117,7 @@ pub(crate) struct Peer {
     /// Bytes read but not decoded yet.
     pending: Vec<u8>,
     /// Every message the session sent, in order.
-    pub received: Vec<Received>,
+    pub(crate) received: Vec<Received>,
 }
 
 impl Peer {
@@ -125,13 +125,13 @@ impl Peer {
     // bytes
 
     /// Writes bytes as they are.
-    pub async fn write(&mut self, bytes: &[u8]) {
+    pub(crate) async fn write(&mut self, bytes: &[u8]) {
         // The session may have gone: what it did not read is its business.
         let _ = self.io.write_all(bytes).await;
     }
 
     /// Reads C0+C1 and returns them.
-    pub async fn read_c0_c1(&mut self) -> Vec<u8> {
+    pub(crate) async fn read_c0_c1(&mut self) -> Vec<u8> {
         let mut c0c1 = vec![0u8; 1537];
         self.io.read_exact(&mut c0c1).await.expect("C0+C1");
         assert_eq!(c0c1[0], 3, "C0");
@@ -140,7 +140,7 @@ impl Peer {
 
     /// Reads C0+C1 and answers the plain handshake: S0 3, S1 (time 0, version 0, filler), S2
     /// echoing C1; then reads C2.
-    pub async fn handshake(&mut self) {
+    pub(crate) async fn handshake(&mut self) {
         let c0c1 = self.read_c0_c1().await;
         let mut reply = vec![3u8];
         reply.extend((0..1536).map(|i| if i < 8 { 0 } else { (i % 251) as u8 }));
@@ -151,12 +151,12 @@ impl Peer {
     }
 
     /// Ends the connection the polite way: the session reads the end of the stream.
-    pub async fn close(&mut self) {
+    pub(crate) async fn close(&mut self) {
         let _ = self.io.shutdown().await;
     }
 
     /// Resets the connection: the session's next read or write fails as reset.
-    pub async fn reset(&mut self) {
+    pub(crate) async fn reset(&mut self) {
         self.reset.store(true, Ordering::SeqCst);
         let _ = self.io.shutdown().await;
     }
@@ -165,7 +165,7 @@ impl Peer {
     // messages
 
     /// Sends a message with the crate's chunk encoder.
-    pub async fn send(&mut self, csid: u32, stream_id: u32, message: Message) {
+    pub(crate) async fn send(&mut self, csid: u32, stream_id: u32, message: Message) {
         let mut out = Vec::new();
         self.encoder
             .encode(&message.into_raw(csid, stream_id, 0), &mut out)
@@ -174,7 +174,7 @@ impl Peer {
     }
 
     /// An AMF0 command.
-    pub async fn send_command(&mut self, csid: u32, stream_id: u32, command: Command) {
+    pub(crate) async fn send_command(&mut self, csid: u32, stream_id: u32, command: Command) {
         let message = Message::Command {
             amf3: false,
             command,
@@ -183,12 +183,12 @@ impl Peer {
     }
 
     /// A protocol control message on chunk stream 2.
-    pub async fn control(&mut self, message: Message) {
+    pub(crate) async fn control(&mut self, message: Message) {
         self.send(2, 0, message).await;
     }
 
     /// The next message the session sends; `None` once it closed the connection.
-    pub async fn next(&mut self) -> Option<Received> {
+    pub(crate) async fn next(&mut self) -> Option<Received> {
         loop {
             let (used, raw) = self
                 .decoder
@@ -213,7 +213,7 @@ impl Peer {
     }
 
     /// Waits for the command `name`; fails the test if the session stops first.
-    pub async fn command(&mut self, name: &str) -> Command {
+    pub(crate) async fn command(&mut self, name: &str) -> Command {
         loop {
             match self.next().await.map(|r| r.message) {
                 Some(Message::Command { command, .. }) if command.name == name => return command,
@@ -227,17 +227,17 @@ impl Peer {
     }
 
     /// Reads until the session closes the connection, keeping what it sends.
-    pub async fn hold(&mut self) {
+    pub(crate) async fn hold(&mut self) {
         while self.next().await.is_some() {}
     }
 
     /// The names of the commands the session sent, in order.
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         self.commands().iter().map(|c| c.name.clone()).collect()
     }
 
     /// The commands the session sent, in order.
-    pub fn commands(&self) -> Vec<&Command> {
+    pub(crate) fn commands(&self) -> Vec<&Command> {
         self.received
             .iter()
             .filter_map(|r| match &r.message {
@@ -252,7 +252,7 @@ impl Peer {
 
     /// Waits for connect; answers with Window Acknowledgement Size, Set Peer Bandwidth, Set
     /// Chunk Size 4096 and the `_result` (fmsVer `FMS/3,0,1,123`, nginx-rtmp's).
-    pub async fn serve_connect(&mut self) {
+    pub(crate) async fn serve_connect(&mut self) {
         let connect = self.command("connect").await;
         self.control(Message::WindowAckSize(5_000_000)).await;
         self.control(Message::SetPeerBandwidth {
@@ -271,7 +271,7 @@ impl Peer {
     }
 
     /// Waits for createStream; answers with stream id 1.
-    pub async fn serve_create_stream(&mut self) {
+    pub(crate) async fn serve_create_stream(&mut self) {
         let create = self.command("createStream").await;
         let result = Command::new(
             "_result",
@@ -283,7 +283,7 @@ impl Peer {
     }
 
     /// Waits for publish; answers `NetStream.Publish.Start` on stream 1.
-    pub async fn serve_publish(&mut self) {
+    pub(crate) async fn serve_publish(&mut self) {
         self.command("publish").await;
         let start = on_status("status", "NetStream.Publish.Start", "Start publishing");
         self.send_command(CSID_STATUS, 1, start).await;
@@ -291,7 +291,7 @@ impl Peer {
 
     /// Waits for deleteStream; answers `NetStream.Unpublish.Success`, then closes and reads
     /// until the session closes too.
-    pub async fn serve_unpublish(&mut self) {
+    pub(crate) async fn serve_unpublish(&mut self) {
         self.command("deleteStream").await;
         let done = on_status("status", "NetStream.Unpublish.Success", "Stop publishing");
         self.send_command(CSID_STATUS, 1, done).await;
@@ -300,7 +300,7 @@ impl Peer {
     }
 
     /// A whole, well-behaved publish session.
-    pub async fn serve_session(&mut self) {
+    pub(crate) async fn serve_session(&mut self) {
         self.handshake().await;
         self.serve_connect().await;
         self.serve_create_stream().await;
