@@ -2,8 +2,8 @@
 //! and its socket options (TCP_NODELAY on the socket, TCP_QUICKACK re-armed after every read).
 //! What comes out is a connected [`TcpStream`]; the transport runs over it (or over TLS around it).
 
+use super::config::IpFamily;
 use super::words::io_words;
-use super::IpFamily;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use tokio::net::{TcpSocket, TcpStream};

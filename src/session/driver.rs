@@ -2,11 +2,12 @@
 //! the record of steps and what the server said. The operations on it are in `ops.rs`; a
 //! scenario (`scenario/`) is a script over those operations.
 
+use super::config::SessionConfig;
 use super::fault::{Eof, Fault};
 use super::outcome::{Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step};
 use super::record::{Clock, Deadline, Record};
 use super::transport::{BoxStream, Transport};
-use super::{words, SessionConfig};
+use super::words;
 use crate::protocol::chunk::DEFAULT_CHUNK_SIZE;
 use crate::protocol::client::{Client, Event, Reply};
 use crate::protocol::message::{Message, Outgoing, Received};
@@ -14,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 /// One session under way.
-pub(crate) struct Session<'a> {
+pub(super) struct Session<'a> {
     pub(super) cfg: &'a SessionConfig,
     pub(super) record: Record,
     pub(super) outcome: Outcome,
@@ -54,13 +55,13 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Runs the configured scenario to its end and reports what happened.
-    pub(super) async fn run(mut self) -> Outcome {
-        if let Err(failure) = super::scenario::run(&mut self).await {
+    /// Ends the session after its scenario ended with `result`: closes the connection (never
+    /// delaying the verdict) and hands over what was recorded.
+    pub(super) async fn finish(mut self, result: Result<(), Failure>) -> Outcome {
+        if let Err(failure) = result {
             self.outcome.failure = Some(failure);
         }
         if let Some(t) = self.transport.as_mut() {
-            // Closing never delays the verdict.
             t.close(Instant::now() + Duration::from_millis(5)).await;
         }
         self.collect_server_state();

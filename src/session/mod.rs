@@ -25,6 +25,7 @@
 //! `driver` holds one session (transport, `protocol::client`, record, outcome), `ops` are the
 //! recorded operations, `scenario` the scripts written in them.
 
+mod config;
 mod dial;
 mod driver;
 mod fault;
@@ -39,63 +40,27 @@ mod words;
 #[cfg(test)]
 mod tests;
 
+/// The old name of [`Scenario`].
+pub use config::Scenario as Mode;
+pub use config::{IpFamily, Scenario, SessionConfig};
 pub use outcome::{
     Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord, Teardown,
 };
-/// The old name of [`Scenario`].
-pub use scenario::Scenario as Mode;
-pub use scenario::Scenario;
 pub use words::io_words;
-
-use crate::protocol::command::ConnectProperties;
-use crate::protocol::handshake::HandshakeMode;
-use crate::protocol::Limits;
-use crate::redact::Redactor;
-use std::time::Duration;
-
-/// Which address family to connect over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IpFamily {
-    Any,
-    V4,
-    V6,
-}
-
-/// Everything one session needs. Built by the CLI's plan; no global state.
-#[derive(Debug, Clone)]
-pub struct SessionConfig {
-    pub host: String,
-    pub port: u16,
-    pub family: IpFamily,
-    /// What the session does after the handshake.
-    pub mode: Scenario,
-    /// The stream name sent in `publish` (placeholders already expanded), with its query string.
-    pub stream: Option<String>,
-    /// The connect command object.
-    pub connect: ConnectProperties,
-    pub handshake: HandshakeMode,
-    /// A hard bound on the whole session.
-    pub timeout: Duration,
-    /// A bound on each step (the overall deadline still applies).
-    pub step_timeout: Option<Duration>,
-    /// How long `verify` waits when the server does not answer the ping.
-    pub settle: Duration,
-    /// How long the teardown waits for the server's confirmation.
-    pub teardown_wait: Duration,
-    pub limits: Limits,
-    /// Masks secrets in logs and packet traces.
-    pub redactor: Redactor,
-}
 
 /// Runs one session to its end and reports what happened. Never panics on server input; ends by
 /// `config.timeout` (plus the time to notice) whatever the server does.
 pub async fn run(config: &SessionConfig) -> Outcome {
-    driver::Session::new(config).run().await
+    let mut session = driver::Session::new(config);
+    let result = scenario::run(&mut session).await;
+    session.finish(result).await
 }
 
 /// [`run`] over a stream that is connected already (an in-memory pipe in tests): the session
 /// starts at the handshake, with no `dns` or `tcp_connect` step.
 #[cfg(test)]
 pub(crate) async fn run_over(config: &SessionConfig, stream: transport::BoxStream) -> Outcome {
-    driver::Session::over(config, stream).run().await
+    let mut session = driver::Session::over(config, stream);
+    let result = scenario::run(&mut session).await;
+    session.finish(result).await
 }

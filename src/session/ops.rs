@@ -2,6 +2,7 @@
 //! it sends what the step sends, waits for what the step waits for, and says what it means in an
 //! operator's words when it fails.
 
+use super::config::IpFamily;
 use super::dial::{self, Connect, Unresolved};
 use super::driver::Session;
 use super::outcome::{Failure, FailureKind, Step, Teardown};
@@ -64,9 +65,9 @@ impl Session<'_> {
             )),
             Err(Unresolved::NoAddress) => {
                 let family = match self.cfg.family {
-                    super::IpFamily::V4 => " IPv4",
-                    super::IpFamily::V6 => " IPv6",
-                    super::IpFamily::Any => "",
+                    IpFamily::V4 => " IPv4",
+                    IpFamily::V6 => " IPv6",
+                    IpFamily::Any => "",
                 };
                 Err(fail(
                     FailureKind::ResolveFailed,

@@ -2,9 +2,9 @@
 //! likely means, how a refusal is quoted, which bound ran out. Server text is quoted here, once;
 //! secrets are masked by the redactor before anything reaches an output.
 
+use super::config::SessionConfig;
 use super::outcome::{Failure, FailureKind, ServerInfo, Step};
 use super::record::Deadline;
-use super::SessionConfig;
 use crate::protocol::chunk::ChunkError;
 use crate::protocol::command::{CommandError, StatusInfo};
 use crate::protocol::handshake::HandshakeProgress;
