@@ -1352,11 +1352,14 @@ fn skip_media(limits: Limits) -> KeepPolicy {
     )
 }
 
-/// Decodes with media skipped, whole, byte by byte and split in two at every offset; all must
-/// agree. Returns the messages and the decoder's skip counters.
-fn decode_skipping_every_way(limits: Limits, input: &[u8]) -> (Vec<RawMessage>, (u64, u64)) {
+/// Decodes under `policy`, whole, byte by byte and split in two at every offset; all must agree.
+/// Returns the messages and the decoder's skip and truncation counters.
+fn decode_keeping_every_way(
+    policy: KeepPolicy,
+    input: &[u8],
+) -> (Vec<RawMessage>, (u64, u64), (u64, u64)) {
     let run = |pieces: &[usize]| {
-        let mut dec = ChunkDecoder::with_policy(skip_media(limits));
+        let mut dec = ChunkDecoder::with_policy(policy.clone());
         let mut out = Vec::new();
         let mut rest = input;
         for &p in pieces {
@@ -1367,7 +1370,7 @@ fn decode_skipping_every_way(limits: Limits, input: &[u8]) -> (Vec<RawMessage>, 
         feed_all(&mut dec, rest, &mut out).expect("decodes");
         assert!(dec.is_idle());
         assert_eq!(dec.buffered_bytes(), 0);
-        (out, dec.skipped())
+        (out, dec.skipped(), dec.truncated())
     };
     let whole = run(&[]);
     assert_eq!(run(&vec![1; input.len()]), whole, "byte by byte");
@@ -1375,6 +1378,13 @@ fn decode_skipping_every_way(limits: Limits, input: &[u8]) -> (Vec<RawMessage>, 
         assert_eq!(run(&[cut]), whole, "split at {cut}");
     }
     whole
+}
+
+/// Decodes with media skipped, every way (see [`decode_keeping_every_way`]). Returns the messages
+/// and the decoder's skip counters.
+fn decode_skipping_every_way(limits: Limits, input: &[u8]) -> (Vec<RawMessage>, (u64, u64)) {
+    let (msgs, skipped, _) = decode_keeping_every_way(skip_media(limits), input);
+    (msgs, skipped)
 }
 
 #[test]
@@ -1550,26 +1560,8 @@ fn a_prefix_kept_message_comes_out_with_its_first_bytes_and_its_full_length() {
     input.push(0xc6);
     input.extend_from_slice(&video[256..]);
     input.extend_from_slice(&hex("03 00 00 00 00 00 05 14 00 00 00 00 aa bb cc dd ee"));
-    let run = |pieces: &[usize]| {
-        let mut dec = ChunkDecoder::with_policy(video_prefix(8));
-        let mut out = Vec::new();
-        let mut rest = input.as_slice();
-        for &p in pieces {
-            let (piece, tail) = rest.split_at(p.min(rest.len()));
-            feed_all(&mut dec, piece, &mut out).expect("decodes");
-            rest = tail;
-        }
-        feed_all(&mut dec, rest, &mut out).expect("decodes");
-        assert!(dec.is_idle());
-        assert_eq!(dec.buffered_bytes(), 0);
-        (out, dec.truncated(), dec.skipped())
-    };
-    let whole = run(&[]);
-    assert_eq!(run(&vec![1; input.len()]), whole, "byte by byte");
-    for cut in 1..input.len() {
-        assert_eq!(run(&[cut]), whole, "split at {cut}");
-    }
-    let (msgs, truncated, skipped) = whole;
+    let whole = decode_keeping_every_way(video_prefix(8), &input);
+    let (msgs, skipped, truncated) = whole;
     assert_eq!(msgs.len(), 2);
     assert_eq!(
         (msgs[0].csid, msgs[0].timestamp, msgs[0].type_id),

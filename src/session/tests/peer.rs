@@ -299,12 +299,27 @@ impl Peer {
         self.hold().await;
     }
 
-    /// A whole, well-behaved publish session.
-    pub(crate) async fn serve_session(&mut self) {
+    /// The handshake and connect.
+    pub(crate) async fn open(&mut self) {
         self.handshake().await;
         self.serve_connect().await;
+    }
+
+    /// The handshake, connect and createStream.
+    pub(crate) async fn open_stream(&mut self) {
+        self.open().await;
         self.serve_create_stream().await;
+    }
+
+    /// Everything up to `NetStream.Publish.Start`.
+    pub(crate) async fn publishing(&mut self) {
+        self.open_stream().await;
         self.serve_publish().await;
+    }
+
+    /// A whole, well-behaved publish session.
+    pub(crate) async fn serve_session(&mut self) {
+        self.publishing().await;
         self.serve_unpublish().await;
     }
 }

@@ -112,12 +112,12 @@ async fn a_publish_to_a_server_that_answers_like_nginx_is_ok_step_by_step() {
     );
 }
 
-/// A publish whose server takes `delay` to answer createStream.
+/// A publish whose server takes `delay` to answer createStream (and never confirms the
+/// teardown).
 async fn slow_create_stream(settle: Duration, delay: Duration) -> Outcome {
     let cfg = crate::session::SessionConfig { settle, ..config() };
     let (o, _) = session(&cfg, |mut p: Peer| async move {
-        p.handshake().await;
-        p.serve_connect().await;
+        p.open().await;
         p.command("createStream").await;
         tokio::time::sleep(delay).await;
         let result = crate::protocol::command::Command::new(
@@ -128,7 +128,7 @@ async fn slow_create_stream(settle: Duration, delay: Duration) -> Outcome {
         );
         p.send_command(3, 0, result).await;
         p.serve_publish().await;
-        p.serve_unpublish().await;
+        p.hold().await;
         p
     })
     .await;
@@ -155,10 +155,7 @@ async fn verify_watches_four_times_the_slowest_reply_within_settle() {
 #[tokio::test(start_paused = true)]
 async fn an_error_status_during_the_settle_window_fails_verify() {
     let (o, _) = session(&config(), |mut p: Peer| async move {
-        p.handshake().await;
-        p.serve_connect().await;
-        p.serve_create_stream().await;
-        p.serve_publish().await;
+        p.publishing().await;
         let bad = on_status(
             "error",
             "NetStream.Publish.BadName",
@@ -187,8 +184,7 @@ async fn the_connect_scenario_stops_after_connect() {
         ..config()
     };
     let (o, peer) = session(&cfg, |mut p: Peer| async move {
-        p.handshake().await;
-        p.serve_connect().await;
+        p.open().await;
         p.hold().await;
         p
     })
@@ -252,8 +248,7 @@ async fn a_close_without_an_answer_to_connect_gives_the_nginx_rtmp_hint() {
 #[tokio::test(start_paused = true)]
 async fn create_stream_refused_with_error_is_rejected() {
     let (o, _) = session(&config(), |mut p: Peer| async move {
-        p.handshake().await;
-        p.serve_connect().await;
+        p.open().await;
         let create = p.command("createStream").await;
         let refusal = error_reply(create.transaction_id, "NetConnection.Call.Failed", "full");
         p.send_command(3, 0, refusal).await;
@@ -274,8 +269,7 @@ async fn create_stream_refused_with_error_is_rejected() {
 #[tokio::test(start_paused = true)]
 async fn an_advisory_request_refused_is_a_note_not_a_failure() {
     let (o, _) = session(&config(), |mut p: Peer| async move {
-        p.handshake().await;
-        p.serve_connect().await;
+        p.open().await;
         let fc = p.command("FCPublish").await;
         let refusal = error_reply(fc.transaction_id, "NetStream.Publish.Denied", "no");
         p.send_command(3, 0, refusal).await;
@@ -300,8 +294,7 @@ async fn an_advisory_request_refused_is_a_note_not_a_failure() {
 #[tokio::test(start_paused = true)]
 async fn a_create_stream_result_without_a_stream_id_is_an_unexpected_reply() {
     let (o, _) = session(&config(), |mut p: Peer| async move {
-        p.handshake().await;
-        p.serve_connect().await;
+        p.open().await;
         let create = p.command("createStream").await;
         let result = crate::protocol::command::Command::new(
             "_result",
@@ -328,9 +321,7 @@ async fn a_create_stream_result_without_a_stream_id_is_an_unexpected_reply() {
 async fn publish_answered_with_bad_name_is_rejected_even_when_the_server_then_closes() {
     for close_after in [false, true] {
         let (o, _) = session(&config(), |mut p: Peer| async move {
-            p.handshake().await;
-            p.serve_connect().await;
-            p.serve_create_stream().await;
+            p.open_stream().await;
             p.command("publish").await;
             let bad = on_status("error", "NetStream.Publish.BadName", "Already publishing");
             p.send_command(CSID_STATUS, 1, bad).await;
@@ -390,9 +381,7 @@ async fn a_close_after_publish_names_on_publish_only_when_the_server_is_nginx_rt
 #[tokio::test(start_paused = true)]
 async fn a_reset_after_publish_is_a_reset_at_publish() {
     let (o, _) = session(&config(), |mut p: Peer| async move {
-        p.handshake().await;
-        p.serve_connect().await;
-        p.serve_create_stream().await;
+        p.open_stream().await;
         p.command("publish").await;
         p.reset().await;
         p
@@ -412,10 +401,7 @@ async fn a_reset_after_publish_is_a_reset_at_publish() {
 async fn a_server_that_drops_the_publish_right_after_publish_start_is_caught_at_verify() {
     for reset in [false, true] {
         let (o, _) = session(&config(), |mut p: Peer| async move {
-            p.handshake().await;
-            p.serve_connect().await;
-            p.serve_create_stream().await;
-            p.serve_publish().await;
+            p.publishing().await;
             if reset {
                 p.reset().await;
             } else {
@@ -503,8 +489,7 @@ async fn a_step_timeout_names_the_step_and_ends_it_at_exactly_that_bound() {
         ..config()
     };
     let (o, _) = session(&cfg, |mut p: Peer| async move {
-        p.handshake().await;
-        p.serve_connect().await;
+        p.open().await;
         p.command("createStream").await;
         p.hold().await;
         p
@@ -529,10 +514,7 @@ where
     Fut: std::future::Future<Output = Peer>,
 {
     let (o, _) = session(&config(), |mut p: Peer| async move {
-        p.handshake().await;
-        p.serve_connect().await;
-        p.serve_create_stream().await;
-        p.serve_publish().await;
+        p.publishing().await;
         p.command("deleteStream").await;
         end(p).await
     })
@@ -747,4 +729,21 @@ async fn a_short_ping_request_is_still_malformed() {
              needs 4"
         )
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_overall_timeout_can_end_verify_before_its_window_does() {
+    // createStream answered after 400 ms: the window would be 1.6 s, but -t 1s leaves 600 ms.
+    let o = slow_create_stream(Duration::from_secs(10), Duration::from_millis(400)).await;
+    assert_eq!(
+        failure(&o),
+        (
+            Step::Verify,
+            FailureKind::Timeout,
+            "timed out after 1s (--timeout) waiting for the end of the settle window after \
+             NetStream.Publish.Start"
+        )
+    );
+    let verify = o.steps.last().expect("steps");
+    assert_eq!(verify.start + verify.duration, Duration::from_secs(1));
 }
