@@ -23,6 +23,8 @@ use crate::protocol::message::{Message, MessageError, Outgoing, Received};
 use crate::protocol::vocab::{event, type_id};
 use crate::protocol::Limits;
 use crate::redact::Redactor;
+use std::future::Future;
+use std::task::Poll;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
@@ -150,8 +152,7 @@ impl<S: Stream> Transport<S> {
         self.fill(deadline).await
     }
 
-    /// One read into the free end of the buffer, unless `deadline` passes first (a deadline that
-    /// has passed already still gets one try: tokio polls the read before it looks at the timer).
+    /// One read into the free end of the buffer, unless `deadline` passes first.
     async fn fill(&mut self, deadline: Instant) -> Result<usize, Fault> {
         let Some(space) = self.buf.get_mut(self.end..) else {
             return Err(Fault::Internal("read buffer state".into()));
@@ -160,12 +161,35 @@ impl<S: Stream> Transport<S> {
             .await
             .map_err(|_| Fault::Timeout)?
             .map_err(Fault::from_io)?;
+        Ok(self.filled(n))
+    }
+
+    /// One read into the free end of the buffer if bytes (or the end of the stream) are there
+    /// already; `None` if not. The read is polled once: no timer, which would round up to the
+    /// next millisecond.
+    async fn fill_now(&mut self) -> Result<Option<usize>, Fault> {
+        let Some(space) = self.buf.get_mut(self.end..) else {
+            return Err(Fault::Internal("read buffer state".into()));
+        };
+        let mut read = std::pin::pin!(self.stream.read(space));
+        let polled = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+        match polled {
+            Poll::Pending => Ok(None),
+            Poll::Ready(r) => {
+                let n = r.map_err(Fault::from_io)?;
+                Ok(Some(self.filled(n)))
+            }
+        }
+    }
+
+    /// Accounts for `n` bytes read into the free end of the buffer.
+    fn filled(&mut self, n: usize) -> usize {
         self.stream.after_read();
         if let Some(read) = self.buf.get(self.end..self.end + n) {
             wire::dump("recv", read, &self.redactor);
         }
         self.end += n;
-        Ok(n)
+        n
     }
 
     /// Sends `batch` in one write (with any housekeeping answers queued before it), so that a
@@ -252,10 +276,9 @@ impl<S: Stream> Transport<S> {
             if let Some(received) = self.buffered()? {
                 return Ok(Some(received));
             }
-            match self.fill(Instant::now()).await {
-                Err(Fault::Timeout) => return Ok(None),
-                Err(f) => return Err(f),
-                Ok(n) => self.took(n)?,
+            match self.fill_now().await? {
+                None => return Ok(None),
+                Some(n) => self.took(n)?,
             }
         }
     }
