@@ -747,3 +747,44 @@ async fn the_overall_timeout_can_end_verify_before_its_window_does() {
     let verify = o.steps.last().expect("steps");
     assert_eq!(verify.start + verify.duration, Duration::from_secs(1));
 }
+
+#[tokio::test(start_paused = true)]
+async fn messages_carry_the_milliseconds_since_the_session_started() {
+    let (o, peer) = session(&config(), |mut p: Peer| async move {
+        p.handshake().await;
+        p.command("connect").await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        p.send_command(3, 0, connect_result(1.0, "FMS/3,0,1,123"))
+            .await;
+        p.serve_create_stream().await;
+        p.serve_publish().await;
+        p.serve_unpublish().await;
+        p
+    })
+    .await;
+    assert_eq!(o.failure, None, "{o:?}");
+    let stamps: Vec<(String, u32)> = peer
+        .received
+        .iter()
+        .filter_map(|r| match &r.message {
+            Message::Command { command, .. } => Some((command.name.clone(), r.timestamp)),
+            Message::Data { .. } => Some(("@setDataFrame".to_string(), r.timestamp)),
+            _ => None,
+        })
+        .collect();
+    // connect at 0; the rest after the 25 ms reply; the metadata at the stream's time 0; the
+    // teardown after verify's window of four times the slowest reply (100 ms).
+    let expected = [
+        ("connect", 0),
+        ("releaseStream", 25),
+        ("FCPublish", 25),
+        ("createStream", 25),
+        ("publish", 25),
+        ("@setDataFrame", 0),
+        ("FCUnpublish", 125),
+        ("closeStream", 125),
+        ("deleteStream", 125),
+    ];
+    let expected: Vec<(String, u32)> = expected.iter().map(|(n, t)| (n.to_string(), *t)).collect();
+    assert_eq!(stamps, expected);
+}
