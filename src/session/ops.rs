@@ -41,7 +41,11 @@ impl Session<'_> {
         let clock = self.begin(Step::TcpConnect);
         let stream = self.tcp_connect(&clock, &addrs, first).await;
         self.end(&clock, stream.is_ok());
-        self.open(Box::new(stream?));
+        let stream = stream?;
+        // RTMPS: the `tls` step goes here, wrapping the TCP stream (`tls::handshake(stream, ...)`
+        // under its own clock); a TLS stream is a `Stream` that passes `after_read` on to the TCP
+        // stream under it, and everything from the RTMP handshake on runs over it unchanged.
+        self.open(Box::new(stream));
         Ok(())
     }
 
