@@ -1,5 +1,4 @@
 //! rtmp-probe: checks whether an RTMP server really accepts a published stream.
-#![warn(unreachable_pub)]
 
 pub mod app;
 pub mod assets;

@@ -15,6 +15,9 @@
 //! Everything the server sends is untrusted: decoders never panic, never allocate in proportion to a
 //! length field before the bytes are there, and bound what they buffer (see [`Limits`]).
 
+// Nothing pub for nothing in this layer: what is pub is the library's API.
+#![warn(unreachable_pub)]
+
 pub mod amf0;
 pub mod chunk;
 pub mod client;

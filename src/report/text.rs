@@ -13,7 +13,7 @@ pub fn render(report: &Report) -> String {
 }
 
 /// Detail lines shared by the text format and the Nagios long output.
-pub(crate) fn detail_lines(report: &Report) -> Vec<String> {
+pub fn detail_lines(report: &Report) -> Vec<String> {
     let mut lines = Vec::new();
     let t = &report.target;
     let address = t.address.as_deref().unwrap_or("-");

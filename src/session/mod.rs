@@ -25,6 +25,9 @@
 //! `driver` holds one session (transport, `protocol::client`, record, outcome), `ops` are the
 //! recorded operations, `scenario` the scripts written in them.
 
+// Nothing pub for nothing in this layer: what is pub is the library's API.
+#![warn(unreachable_pub)]
+
 mod config;
 mod dial;
 mod driver;
