@@ -86,7 +86,7 @@ impl Redactor {
     }
 
     /// Overwrites secrets inside raw bytes (packet traces) with `*` bytes of the same length, so
-    /// offsets in a hex dump stay true: whole secrets, and every run of [`FRAGMENT`] bytes or
+    /// offsets in a hex dump stay true: whole secrets, and every run of 8 bytes or
     /// more that is a piece of a longer one (a secret split across chunks or reads).
     pub fn bytes(&self, data: &[u8]) -> Vec<u8> {
         let mut out = data.to_vec();

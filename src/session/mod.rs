@@ -21,7 +21,7 @@
 //! window is four times the slowest reply of the earlier steps, at least 1 ms, at most `--settle`.
 //!
 //! Layout (docs/ARCHITECTURE.md): `dial` reaches the server, `transport` moves messages over any
-//! [`transport::Stream`], `record` keeps deadlines and steps, `words` says what failures mean,
+//! `transport::Stream`, `record` keeps deadlines and steps, `words` says what failures mean,
 //! `driver` holds one session (transport, `protocol::client`, record, outcome), `ops` are the
 //! recorded operations, `scenario` the scripts written in them.
 
