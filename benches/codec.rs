@@ -12,7 +12,8 @@ use rtmp_probe::protocol::command::Command;
 use rtmp_probe::protocol::handshake::{
     ClientHandshake, HandshakeMode, HANDSHAKE_SIZE, RANDOM_SIZE, SERVER_HANDSHAKE_LEN,
 };
-use rtmp_probe::protocol::message::{type_id, Message};
+use rtmp_probe::protocol::message::Message;
+use rtmp_probe::protocol::vocab::type_id;
 use rtmp_probe::protocol::Limits;
 
 /// ffmpeg's connect command body (140 bytes), as in `shared/captures/README.md`.
@@ -104,14 +105,9 @@ fn synthetic_video(count: usize, size: usize, chunk_size: u32) -> Vec<u8> {
                 state ^= state << 5;
                 state as u8
             })
-            .collect();
-        let msg = RawMessage {
-            csid: 6,
-            timestamp: u32::try_from(i).expect("small") * 33,
-            type_id: type_id::VIDEO,
-            stream_id: 1,
-            payload,
-        };
+            .collect::<Vec<u8>>();
+        let timestamp = u32::try_from(i).expect("small") * 33;
+        let msg = RawMessage::new(6, timestamp, type_id::VIDEO, 1, payload);
         encoder.encode(&msg, &mut out).expect("encodes");
     }
     out
@@ -140,13 +136,7 @@ fn chunk_streams(c: &mut Criterion) {
     let mut group = c.benchmark_group("chunk_encode");
     for (name, chunk_size) in [("video_1MiB_chunk128", 128), ("video_1MiB_chunk4096", 4096)] {
         let messages: Vec<RawMessage> = (0..256u32)
-            .map(|i| RawMessage {
-                csid: 6,
-                timestamp: i * 33,
-                type_id: type_id::VIDEO,
-                stream_id: 1,
-                payload: vec![0x17; 4096],
-            })
+            .map(|i| RawMessage::new(6, i * 33, type_id::VIDEO, 1, vec![0x17; 4096]))
             .collect();
         group.throughput(Throughput::Bytes(256 * 4096));
         group.bench_function(name, |b| {

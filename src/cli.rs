@@ -146,7 +146,8 @@ pub struct Cli {
     #[arg(long, value_name = "URL")]
     pub swf_url: Option<String>,
 
-    /// After Publish.Start, how long to watch a server that does not answer our ping.
+    /// The longest verify watches the connection after Publish.Start (it watches four times the
+    /// slowest reply the server gave, at least 1ms).
     #[arg(long, default_value = "200ms", value_parser = parse_duration)]
     pub settle: Duration,
 

@@ -12,6 +12,11 @@ pub const MASK: &str = "***";
 /// server's message would garble it without protecting anything.
 const MIN_FREE_TEXT_SECRET: usize = 4;
 
+/// In raw bytes, every piece this long of a longer secret is masked too, wherever it is: a secret
+/// that the server's chunking or a read boundary splits shows at most this many characters less
+/// one on each side of the split.
+const FRAGMENT: usize = 8;
+
 /// Masks one secret: keeps a few leading characters (none for short values) and adds [`MASK`].
 pub fn mask(secret: &str) -> String {
     let chars = secret.chars().count();
@@ -81,12 +86,14 @@ impl Redactor {
     }
 
     /// Overwrites secrets inside raw bytes (packet traces) with `*` bytes of the same length, so
-    /// offsets in a hex dump stay true.
+    /// offsets in a hex dump stay true: whole secrets, and every run of 8 bytes or
+    /// more that is a piece of a longer one (a secret split across chunks or reads).
     pub fn bytes(&self, data: &[u8]) -> Vec<u8> {
         let mut out = data.to_vec();
         if self.reveal {
             return out;
         }
+        self.mask_fragments(data, &mut out);
         for secret in &self.secrets {
             let needle = secret.as_bytes();
             if needle.len() < MIN_FREE_TEXT_SECRET || needle.len() > out.len() {
@@ -105,6 +112,27 @@ impl Redactor {
             }
         }
         out
+    }
+}
+
+impl Redactor {
+    /// Masks in `out` every window of [`FRAGMENT`] bytes of `data` that occurs in a secret longer
+    /// than that (found in `data`, so that runs longer than a window are masked whole).
+    fn mask_fragments(&self, data: &[u8], out: &mut [u8]) {
+        for secret in &self.secrets {
+            let secret = secret.as_bytes();
+            if secret.len() <= FRAGMENT {
+                continue;
+            }
+            let pieces: std::collections::HashSet<&[u8]> = secret.windows(FRAGMENT).collect();
+            for (i, window) in data.windows(FRAGMENT).enumerate() {
+                if pieces.contains(window) {
+                    for b in out.iter_mut().skip(i).take(FRAGMENT) {
+                        *b = b'*';
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -151,5 +179,34 @@ mod tests {
             r.bytes(b"\x02\x00\x07hunter2\x05"),
             b"\x02\x00\x07*******\x05".to_vec()
         );
+    }
+
+    #[test]
+    fn pieces_of_a_long_secret_split_by_chunk_headers_are_masked_too() {
+        let secret = "tok-0123456789abcdefghijklmnopqrstuvwxyz";
+        let mut r = Redactor::new(false);
+        r.add(secret);
+        // Split after 11 and 33 bytes by one-byte chunk headers (0xc3), as 128-byte chunks do.
+        let mut data = b"\x02\x00\x28".to_vec();
+        data.extend_from_slice(&secret.as_bytes()[..11]);
+        data.push(0xc3);
+        data.extend_from_slice(&secret.as_bytes()[11..33]);
+        data.push(0xc3);
+        data.extend_from_slice(&secret.as_bytes()[33..]);
+        let out = r.bytes(&data);
+        assert_eq!(&out[..3], b"\x02\x00\x28");
+        assert_eq!(out[14], 0xc3, "headers stay");
+        assert_eq!(out[37], 0xc3);
+        // The pieces of 11 and 22 bytes are masked whole; the last 7 are shorter than a window.
+        assert_eq!(&out[3..14], b"***********");
+        assert_eq!(&out[15..37], [b'*'; 22].as_slice());
+        assert_eq!(&out[38..], &secret.as_bytes()[33..]);
+        for w in secret.as_bytes().windows(FRAGMENT) {
+            assert!(
+                !out.windows(FRAGMENT).any(|o| o == w),
+                "{:?}",
+                String::from_utf8_lossy(w)
+            );
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::support::script::{
     CSID_NGINX_STATUS,
 };
 use rtmp_probe::protocol::amf0::Value;
-use rtmp_probe::protocol::message::{Message, UserControl};
+use rtmp_probe::protocol::message::{LimitType, Message, UserControl};
 use serde_json::Value as Json;
 use std::io;
 use std::time::Duration;
@@ -345,7 +345,7 @@ fn a_teardown_that_is_never_confirmed_ends_with_the_overall_timeout_and_stays_ok
         c.serve_connect()?;
         c.serve_create_stream()?;
         c.serve_publish()?;
-        c.serve_ping()?;
+        c.serve_verify()?;
         c.wait_command("deleteStream")?;
         c.hold()
     });
@@ -1044,7 +1044,7 @@ fn the_largest_chunk_size_and_a_4_mib_audio_message_are_taken_in_stride() {
         c.handshake()?;
         let tx = connect_tx(c)?;
         c.set_chunk_size(0x7fff_ffff)?;
-        c.send(4, 1, Message::Audio(vec![0xAF; 4 << 20]))?;
+        c.send(4, 1, Message::Audio(vec![0xAF; 4 << 20].into()))?;
         c.send_control(Message::WindowAckSize(5_000_000))?;
         c.send_command(3, 0, connect_result(tx))?;
         c.serve_rest_after_connect()
@@ -1073,7 +1073,7 @@ fn create_stream_result_is_matched_by_transaction_id() {
         c.send_command(3, 0, create_stream_result(99.0, 7.0))?;
         c.send_command(3, 0, create_stream_result(create.transaction_id, 1.0))?;
         c.serve_publish()?;
-        c.serve_ping()?;
+        c.serve_verify()?;
         c.serve_unpublish()
     });
     let (out, r) = run_against(&served, &[]);
@@ -1122,4 +1122,145 @@ fn a_panic_becomes_one_unknown_line_and_exit_code_3() {
         "{out}"
     );
     assert!(!out.stderr.contains("panicked at"), "{out}");
+}
+
+#[test]
+fn a_connect_reply_on_a_chunk_stream_opened_with_a_type_1_header_is_read_with_a_note() {
+    // ffmpeg and OBS read a fmt 1 header opening a chunk stream as message stream 0; so does
+    // the probe, with a note for -v.
+    let served = serve(|c| {
+        c.handshake()?;
+        let tx = connect_tx(c)?;
+        c.send_nginx_preamble()?;
+        let body = script::command_body(&connect_result(tx));
+        let mut first = chunks_by_hand(7, 0, 20, 0, &body, 4096, Extended::Repeat).swap_remove(0);
+        // fmt 0 -> fmt 1: the basic header's top bits, and no message stream id.
+        first[0] = 0x40 | 7;
+        first.drain(8..12);
+        c.write(&first)?;
+        c.serve_rest_after_connect()
+    });
+    let (out, r) = run_against(&served, &[]);
+    assert_ok(&out, &r);
+    assert_eq!(r["server"]["fms_ver"], "FMS/3,0,1,123");
+    assert!(
+        notes(&r)
+            .iter()
+            .any(|n| n.starts_with("the server opened chunk stream 7 with a type-1 header")),
+        "{out}"
+    );
+    served.finish_one();
+}
+
+#[test]
+fn set_peer_bandwidth_is_answered_with_a_window_acknowledgement_size_before_the_reply() {
+    // A server that holds its connect reply until the client answers Set Peer Bandwidth
+    // (RTMP 1.0, 5.4.5), which ffmpeg never does.
+    let served = serve(|c| {
+        c.handshake()?;
+        let tx = connect_tx(c)?;
+        c.send_control(Message::SetPeerBandwidth {
+            size: 2_500_000,
+            limit: LimitType::Hard,
+        })?;
+        let window = c.wait_for(|m| match m {
+            Message::WindowAckSize(size) => Some(*size),
+            _ => None,
+        })?;
+        assert_eq!(window, 2_500_000);
+        c.send_command(3, 0, connect_result(tx))?;
+        c.serve_rest_after_connect()
+    });
+    let (out, r) = run_against(&served, &[]);
+    assert_ok(&out, &r);
+    let t = served.finish_one();
+    assert_eq!(t.error, None);
+    let windows = t
+        .received
+        .iter()
+        .filter(|m| matches!(m, Message::WindowAckSize(_)))
+        .count();
+    assert_eq!(windows, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// secrets
+
+/// The bytes of every hex dump in a `--trace` log, one block per dump.
+fn dumped_bytes(stderr: &str) -> Vec<Vec<u8>> {
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    for line in stderr.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("0x") else {
+            if line.contains(" bytes") && (line.contains("send ") || line.contains("recv ")) {
+                blocks.push(Vec::new());
+            }
+            continue;
+        };
+        let mut parts = rest.splitn(3, " : ");
+        let (Some(offset), Some(hex)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if offset == "0000" {
+            blocks.push(Vec::new());
+        }
+        let bytes = hex
+            .split_whitespace()
+            .map(|b| u8::from_str_radix(b, 16).expect("a hex byte in the dump"));
+        blocks.last_mut().expect("a dump block").extend(bytes);
+    }
+    blocks
+}
+
+#[test]
+fn a_stream_key_and_token_longer_than_two_chunks_never_show_in_the_trace() {
+    // Both secrets span three 128-byte chunks of the probe's publish, releaseStream... and of the
+    // server's status, which repeats them (the server keeps the starting chunk size of 128).
+    let key: String = (0..300u32)
+        .map(|i| char::from(b'a' + ((i * 7 + i / 26) % 26) as u8))
+        .collect();
+    let token: String = (0..300u32)
+        .map(|i| char::from(b'0' + ((i * 3 + i / 10) % 10) as u8))
+        .collect();
+    let stream = format!("{key}?token={token}");
+    let served = serve(|c| {
+        c.handshake()?;
+        let tx = connect_tx(c)?;
+        c.send_control(Message::WindowAckSize(5_000_000))?;
+        c.send_command(3, 0, connect_result(tx))?;
+        c.serve_create_stream()?;
+        let publish = c.wait_command("publish")?;
+        let name = publish.arguments[0]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let start = on_status(
+            "status",
+            "NetStream.Publish.Start",
+            &format!("Publishing {name}."),
+        );
+        c.send_command(CSID_NGINX_STATUS, 1, start)?;
+        c.serve_verify()?;
+        c.serve_unpublish()
+    });
+    let url = served.url("live", &stream);
+    let out = probe::run(&["--trace", "-vv", "--format", "json", "-t", "2s", &url]);
+    assert_eq!(out.code, 0, "{out}");
+    let dumps = dumped_bytes(&out.stderr);
+    assert!(
+        dumps.len() > 8,
+        "the trace shows every read and write: {out}"
+    );
+    let publish_seen = dumps.iter().any(|d| d.windows(7).any(|w| w == b"publish"));
+    assert!(publish_seen, "the publish command is in the trace");
+    for secret in [&key, &token] {
+        for piece in secret.as_bytes().windows(8) {
+            let text = std::str::from_utf8(piece).expect("ascii");
+            assert!(!out.stdout.contains(text), "{text} in stdout");
+            assert!(!out.stderr.contains(text), "{text} in stderr");
+            for d in &dumps {
+                assert!(!d.windows(8).any(|w| w == piece), "{text} in a dump");
+            }
+        }
+    }
+    served.finish_one();
 }

@@ -90,7 +90,7 @@ fuzz_target!(|input: &[u8]| {
     let mut conn = ConnState::new();
     conn.on_bytes_received(layout.data.len());
     for raw in &whole.messages {
-        let Ok(message) = Message::decode(raw, &limits) else {
+        let Ok(message) = Message::decode(raw.clone(), &limits) else {
             continue;
         };
         let _ = conn.on_message(&message);
@@ -101,11 +101,14 @@ fuzz_target!(|input: &[u8]| {
         }
         let mut payload = Vec::new();
         message.encode_payload(&mut payload);
-        let again = RawMessage {
-            payload: payload.clone(),
-            ..raw.clone()
-        };
-        let decoded = match Message::decode(&again, &limits) {
+        let again = RawMessage::new(
+            raw.csid,
+            raw.timestamp,
+            raw.type_id,
+            raw.stream_id,
+            payload.clone(),
+        );
+        let decoded = match Message::decode(again, &limits) {
             Ok(m) => m,
             Err(e) => panic!("re-encoded {} does not decode: {e}", message.kind_name()),
         };

@@ -37,14 +37,8 @@ fuzz_target!(|input: &[u8]| {
         }
     }
 
-    let raw = RawMessage {
-        csid: 3,
-        timestamp: 0,
-        type_id,
-        stream_id: 0,
-        payload: payload.to_vec(),
-    };
-    let Ok(message) = Message::decode(&raw, &limits) else {
+    let raw = RawMessage::new(3, 0, type_id, 0, payload.to_vec());
+    let Ok(message) = Message::decode(raw.clone(), &limits) else {
         return;
     };
     assert_eq!(message.type_id(), type_id);
@@ -57,15 +51,17 @@ fuzz_target!(|input: &[u8]| {
     if let Some(reply) = conn.on_message(&message) {
         let _ = reply.into_raw(2, 0, 0);
     }
-    let _ = message.conventional_csid(1);
 
     let mut encoded = Vec::new();
     message.encode_payload(&mut encoded);
-    let again = RawMessage {
-        payload: encoded.clone(),
-        ..raw
-    };
-    let decoded = match Message::decode(&again, &limits) {
+    let again = RawMessage::new(
+        raw.csid,
+        raw.timestamp,
+        raw.type_id,
+        raw.stream_id,
+        encoded.clone(),
+    );
+    let decoded = match Message::decode(again, &limits) {
         Ok(m) => m,
         Err(e) => panic!("re-encoded {} does not decode: {e}", message.kind_name()),
     };

@@ -6,8 +6,11 @@
 //! - Window Acknowledgement Size (§5.4.4): the peer wants an Acknowledgement each time we have
 //!   received that many bytes since the last one. The sequence number is the total number of
 //!   bytes received, wrapping at 2^32.
-//! - Set Peer Bandwidth (§5.4.5): recorded. A client that only publishes has nothing to limit,
-//!   and like ffmpeg we do not answer it with a Window Acknowledgement Size of our own.
+//! - Set Peer Bandwidth (§5.4.5): recorded, and answered with a Window Acknowledgement Size of
+//!   the same size when that differs from the last one we sent, as the specification says a
+//!   receiver should (GStreamer's client does; ffmpeg does not, and hangs on a server that holds
+//!   its connect reply until it gets one). The limit type is not looked at: a probe sends too
+//!   little to limit.
 //! - User Control Ping Request (§7.1.7): answered with a Ping Response carrying the same
 //!   timestamp.
 
@@ -20,6 +23,8 @@ pub struct ConnState {
     acked: u64,
     peer_window: Option<u32>,
     peer_bandwidth: Option<(u32, LimitType)>,
+    /// The last Window Acknowledgement Size we sent.
+    window_sent: Option<u32>,
 }
 
 impl ConnState {
@@ -34,8 +39,8 @@ impl ConnState {
             .saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
     }
 
-    /// Records what `msg` sets and returns the reply it calls for, if any (a Ping Response to a
-    /// Ping Request).
+    /// Records what `msg` sets and returns the reply it calls for, if any: a Ping Response to a
+    /// Ping Request, a Window Acknowledgement Size to a Set Peer Bandwidth of a new size.
     pub fn on_message(&mut self, msg: &Message) -> Option<Message> {
         match msg {
             Message::WindowAckSize(size) => {
@@ -44,7 +49,11 @@ impl ConnState {
             }
             Message::SetPeerBandwidth { size, limit } => {
                 self.peer_bandwidth = Some((*size, *limit));
-                None
+                if self.window_sent == Some(*size) {
+                    return None;
+                }
+                self.window_sent = Some(*size);
+                Some(Message::WindowAckSize(*size))
             }
             Message::UserControl(UserControl::PingRequest(t)) => {
                 Some(Message::UserControl(UserControl::PingResponse(*t)))
@@ -178,20 +187,33 @@ mod tests {
     }
 
     #[test]
-    fn records_set_peer_bandwidth_without_replying() {
+    fn set_peer_bandwidth_is_recorded_and_answered_when_its_size_is_new() {
         let mut c = ConnState::new();
         assert_eq!(c.peer_bandwidth(), None);
         let msg = Message::SetPeerBandwidth {
             size: 5_000_000,
             limit: LimitType::Dynamic,
         };
-        assert_eq!(c.on_message(&msg), None);
+        assert_eq!(c.on_message(&msg), Some(Message::WindowAckSize(5_000_000)));
         assert_eq!(c.peer_bandwidth(), Some((5_000_000, LimitType::Dynamic)));
-        c.on_message(&Message::SetPeerBandwidth {
+        // The same size again (whatever the limit type): we said it already.
+        let again = Message::SetPeerBandwidth {
+            size: 5_000_000,
+            limit: LimitType::Hard,
+        };
+        assert_eq!(c.on_message(&again), None);
+        let smaller = Message::SetPeerBandwidth {
             size: 250_000,
             limit: LimitType::Hard,
-        });
+        };
+        assert_eq!(
+            c.on_message(&smaller),
+            Some(Message::WindowAckSize(250_000))
+        );
         assert_eq!(c.peer_bandwidth(), Some((250_000, LimitType::Hard)));
+        // The server's own window is another matter: it sets what we acknowledge by.
+        assert_eq!(c.on_message(&Message::WindowAckSize(250_000)), None);
+        assert_eq!(c.peer_window(), Some(250_000));
     }
 
     #[test]
@@ -208,7 +230,7 @@ mod tests {
             Message::UserControl(UserControl::StreamBegin(1)),
             Message::SetChunkSize(4096),
             Message::Acknowledgement { sequence: 5 },
-            Message::Audio(vec![1, 2]),
+            Message::Audio(vec![1, 2].into()),
         ] {
             assert_eq!(c.on_message(&msg), None, "{msg:?}");
         }

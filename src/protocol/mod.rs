@@ -9,19 +9,28 @@
 //! message     RawMessage <-> typed Message (control, user control, command, ...) message.rs
 //! amf0        the values carried by command and data messages                    amf0/
 //! command     typed commands: connect, createStream, publish, _result, onStatus  command.rs
+//! client      NetConnection/NetStream transactions: commands out, typed replies  client.rs
 //! conn        connection bookkeeping: acknowledgement window, ping -> pong       conn.rs
 //! ```
+//!
+//! The numbers and names every layer uses (message type ids, chunk stream ids, user control
+//! events, command names, status codes) are defined once, in `vocab.rs`.
 //!
 //! Everything the server sends is untrusted: decoders never panic, never allocate in proportion to a
 //! length field before the bytes are there, and bound what they buffer (see [`Limits`]).
 
+// Nothing pub for nothing in this layer: what is pub is the library's API.
+#![warn(unreachable_pub)]
+
 pub mod amf0;
 pub mod auth;
 pub mod chunk;
+pub mod client;
 pub mod command;
 pub mod conn;
 pub mod handshake;
 pub mod limits;
 pub mod message;
+pub mod vocab;
 
 pub use limits::Limits;

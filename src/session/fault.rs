@@ -1,13 +1,22 @@
 //! Low-level faults of the transport, before a step gives them their meaning.
 
-use super::transport::Eof;
+use super::words::io_words;
 use crate::protocol::chunk::ChunkError;
 use crate::protocol::message::MessageError;
 use std::io;
 
+/// How a read ended without data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Eof {
+    /// The peer closed between messages.
+    Clean,
+    /// The peer closed inside a message.
+    MidMessage,
+}
+
 /// Something went wrong under a step. The step turns it into a [`super::Failure`].
 #[derive(Debug)]
-pub enum Fault {
+pub(super) enum Fault {
     /// The deadline passed.
     Timeout,
     /// The peer closed the connection.
@@ -25,7 +34,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    pub fn from_io(e: io::Error) -> Fault {
+    pub(super) fn from_io(e: io::Error) -> Fault {
         match e.kind() {
             io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
@@ -33,27 +42,5 @@ impl Fault {
             io::ErrorKind::UnexpectedEof => Fault::Eof(Eof::MidMessage),
             _ => Fault::Io(io_words(&e)),
         }
-    }
-
-    pub fn from_chunk(e: ChunkError) -> Fault {
-        Fault::Chunk(e)
-    }
-
-    pub fn from_message(e: MessageError) -> Fault {
-        Fault::Message(e)
-    }
-}
-
-/// An I/O error in an operator's words: the OS text without Rust's "(os error N)" suffix.
-pub fn io_words(e: &io::Error) -> String {
-    let text = e.to_string();
-    let text = match text.find(" (os error") {
-        Some(i) => text.get(..i).unwrap_or(&text).to_string(),
-        None => text,
-    };
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().collect::<String>() + chars.as_str(),
-        None => "unknown socket error".to_string(),
     }
 }

@@ -11,82 +11,63 @@
 //! | connect | `connect` | `_result`/`_error` of transaction 1 |
 //! | create_stream | `releaseStream`, `FCPublish`, `createStream` (one write) | `_result` of createStream (nginx-rtmp answers neither of the others) |
 //! | publish | `publish(name, "live")` | onStatus `NetStream.Publish.Start` |
-//! | verify | User Control PingRequest | PingResponse, or a quiet settle window |
+//! | verify | `@setDataFrame("onMetaData", ...)` on the publish stream | nothing: a settle window without a close, reset or error status |
 //! | unpublish | `FCUnpublish`, `closeStream`, `deleteStream` (one write) | `NetStream.Unpublish.Success` or the close, briefly |
 //!
 //! `verify` exists because some servers confirm `Publish.Start` and drop an unauthorised or
 //! duplicate publisher a fraction of a millisecond later: a publish counts only if the session is
-//! still alive after it.
+//! still alive after it. It sends only what encoders send (a client PingRequest, which the
+//! specification defines from server to client only, made one server drop the session); its
+//! window is four times the slowest reply of the earlier steps, at least 1 ms, at most `--settle`.
+//!
+//! Layout (docs/ARCHITECTURE.md): `dial` reaches the server, `transport` moves messages over any
+//! `transport::Stream`, `record` keeps deadlines and steps, `words` says what failures mean,
+//! `driver` holds one session (transport, `protocol::client`, record, outcome), `ops` are the
+//! recorded operations, `scenario` the scripts written in them.
 
+// Nothing pub for nothing in this layer: what is pub is the library's API.
+#![warn(unreachable_pub)]
+
+mod config;
+mod dial;
+mod driver;
 mod fault;
+mod ops;
 mod outcome;
-mod steps;
+mod record;
+mod scenario;
+// The TLS layer's API is used by the session and its tests; some of it is for the exporter and
+// tests/ only.
+#[allow(unreachable_pub)]
 pub mod tls;
 mod transport;
 pub mod wire;
+mod words;
 
-pub use fault::io_words;
-pub use outcome::{Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord};
+#[cfg(test)]
+mod tests;
 
-use crate::protocol::command::ConnectProperties;
-use crate::protocol::handshake::HandshakeMode;
-use crate::protocol::Limits;
-use crate::redact::Redactor;
-use std::time::Duration;
-
-/// What the session does after the handshake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Up to `NetConnection.Connect.Success`.
-    Connect,
-    /// The whole publish and teardown.
-    Publish,
-}
-
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Connect => "connect",
-            Mode::Publish => "publish",
-        }
-    }
-}
-
-/// Which address family to connect over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IpFamily {
-    Any,
-    V4,
-    V6,
-}
-
-/// Everything one session needs. Built by the CLI's plan; no global state.
-#[derive(Debug, Clone)]
-pub struct SessionConfig {
-    pub host: String,
-    pub port: u16,
-    pub family: IpFamily,
-    pub mode: Mode,
-    /// The stream name sent in `publish` (placeholders already expanded), with its query string.
-    pub stream: Option<String>,
-    /// The connect command object.
-    pub connect: ConnectProperties,
-    pub handshake: HandshakeMode,
-    /// A hard bound on the whole session.
-    pub timeout: Duration,
-    /// A bound on each step (the overall deadline still applies).
-    pub step_timeout: Option<Duration>,
-    /// How long `verify` waits when the server does not answer the ping.
-    pub settle: Duration,
-    /// How long the teardown waits for the server's confirmation.
-    pub teardown_wait: Duration,
-    pub limits: Limits,
-    /// Masks secrets in logs and packet traces.
-    pub redactor: Redactor,
-}
+/// The old name of [`Scenario`].
+pub use config::Scenario as Mode;
+pub use config::{IpFamily, Scenario, SessionConfig};
+pub use outcome::{
+    Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord, Teardown,
+};
+pub use words::io_words;
 
 /// Runs one session to its end and reports what happened. Never panics on server input; ends by
 /// `config.timeout` (plus the time to notice) whatever the server does.
 pub async fn run(config: &SessionConfig) -> Outcome {
-    steps::Session::new(config).run().await
+    let mut session = driver::Session::new(config);
+    let result = scenario::run(&mut session).await;
+    session.finish(result).await
+}
+
+/// [`run`] over a stream that is connected already (an in-memory pipe in tests): the session
+/// starts at the handshake, with no `dns` or `tcp_connect` step.
+#[cfg(test)]
+pub(crate) async fn run_over(config: &SessionConfig, stream: transport::BoxStream) -> Outcome {
+    let mut session = driver::Session::over(config, stream);
+    let result = scenario::run(&mut session).await;
+    session.finish(result).await
 }

@@ -15,7 +15,7 @@ pub enum Step {
     Connect,
     CreateStream,
     Publish,
-    /// The round trip after `NetStream.Publish.Start` proving the server kept the session.
+    /// The watch after `NetStream.Publish.Start` proving the server kept the session.
     Verify,
     Unpublish,
 }
@@ -193,6 +193,38 @@ pub struct ServerInfo {
     pub stream_id: Option<u32>,
     pub acknowledgements_sent: u32,
     pub pings_answered: u32,
+    /// How the server took the teardown, when there was one.
+    pub teardown: Option<Teardown>,
+}
+
+/// How the teardown ended. It never fails the check: the publish had already worked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Teardown {
+    /// `NetStream.Unpublish.Success` came.
+    Confirmed,
+    /// The server closed the connection (FIN), as servers do after a deleteStream.
+    Closed,
+    /// Neither came in time, the server refused it, or it could not be sent.
+    NotConfirmed,
+    /// The connection was reset.
+    Reset,
+}
+
+impl Teardown {
+    /// A stable name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Teardown::Confirmed => "confirmed",
+            Teardown::Closed => "closed",
+            Teardown::NotConfirmed => "not_confirmed",
+            Teardown::Reset => "reset",
+        }
+    }
+
+    /// Whether the server acknowledged the end of the publish (confirmed, or closed cleanly).
+    pub fn acknowledged(self) -> bool {
+        matches!(self, Teardown::Confirmed | Teardown::Closed)
+    }
 }
 
 /// Everything a session recorded.

@@ -1,42 +1,63 @@
-//! The only place where bytes meet the socket: a TCP stream, a bounded read buffer, the chunk
-//! codec and the connection bookkeeping.
+//! The only place where bytes meet the connection: a byte stream (TCP, TLS around it, or an
+//! in-memory pipe in tests), a bounded read buffer, the chunk codec and the connection
+//! bookkeeping.
 //!
 //! Every read and write takes a deadline. Reading hands back whole, typed messages and answers the
-//! server's housekeeping on the way (Acknowledgements when the window is reached, PingResponse to a
-//! PingRequest), so the step functions only see what they wait for.
+//! server's housekeeping on the way (Acknowledgements when the window is reached, PingResponse to
+//! a PingRequest, Window Acknowledgement Size to a new Set Peer Bandwidth), so the operations only
+//! see what they wait for. Those answers are queued and leave with the next batch the session
+//! sends, or before the next read waits, whichever comes first: one write either way.
 //!
-//! Media and data messages are skipped by the chunk decoder without being stored (see
-//! [`keeps`]): a publishing client has no use for them, and a server that sends megabytes of them
-//! must not make the probe's memory grow.
+//! What the chunk decoder keeps of each message type is the scenario's [`KeepPolicy`]: a
+//! publisher skips media unread, so a server that sends megabytes of it costs no memory.
+//!
+//! The stream only has to be [`Stream`]: TCP tunes itself after every read (TCP_QUICKACK); a TLS
+//! stream passes that on to the TCP stream under it.
 
-use super::fault::Fault;
+use super::dial;
+use super::fault::{Eof, Fault};
 use super::wire;
-use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder, RawMessage};
+use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder, KeepPolicy, MessageHeader, RawMessage};
 use crate::protocol::conn::ConnState;
-use crate::protocol::message::Message;
+use crate::protocol::message::{Message, MessageError, Outgoing, Received};
+use crate::protocol::vocab::{event, type_id};
 use crate::protocol::Limits;
 use crate::redact::Redactor;
-use std::io;
-use std::net::SocketAddr;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use std::future::Future;
+use std::task::Poll;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
 /// Size of the read buffer: bytes are moved out of it into the decoder after every read, so this
 /// bounds what one read takes in, not what a message may hold.
-pub const READ_BUFFER: usize = 16 * 1024;
+pub(super) const READ_BUFFER: usize = 16 * 1024;
 
-/// How a read ended without data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Eof {
-    /// The peer closed between messages.
-    Clean,
-    /// The peer closed inside a message.
-    MidMessage,
+/// A byte stream the transport can run over.
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {
+    /// Called after every read that returned data (TCP re-arms TCP_QUICKACK here).
+    fn after_read(&self) {}
 }
 
-pub struct Transport {
-    stream: TcpStream,
+/// The stream a session runs over, whatever it is.
+pub(crate) type BoxStream = Box<dyn Stream>;
+
+impl Stream for TcpStream {
+    fn after_read(&self) {
+        dial::rearm_quickack(self);
+    }
+}
+
+impl Stream for tokio::io::DuplexStream {}
+
+impl Stream for BoxStream {
+    fn after_read(&self) {
+        (**self).after_read();
+    }
+}
+
+pub(super) struct Transport<S> {
+    stream: S,
     buf: Box<[u8]>,
     start: usize,
     end: usize,
@@ -44,54 +65,68 @@ pub struct Transport {
     encoder: ChunkEncoder,
     conn: ConnState,
     limits: Limits,
+    /// Chunks waiting to be written: a batch, and the housekeeping answers queued before it.
     out: Vec<u8>,
+    /// One message's payload before it is chunked.
+    scratch: Vec<u8>,
+    /// The chunks of `out` with secrets masked in each payload before chunking (`--trace` only),
+    /// so that a secret split across chunks is masked whole.
+    dump: Vec<u8>,
     redactor: Redactor,
-    /// Housekeeping replies sent on our own (acknowledgements, ping responses).
-    pub acks_sent: u32,
-    pub pongs_sent: u32,
+    /// The session's start: messages without a timestamp of their own get the milliseconds since.
+    epoch: Instant,
+    /// Malformed messages passed over, and the first of them in words.
+    passed_over: (u64, Option<String>),
+    /// Housekeeping answers sent on our own.
+    pub(super) acks_sent: u32,
+    pub(super) pongs_sent: u32,
 }
 
-impl Transport {
-    pub fn new(stream: TcpStream, limits: Limits, redactor: Redactor) -> Self {
-        let mut decoder = ChunkDecoder::new(limits);
-        decoder.skip_types(|type_id| !keeps(type_id));
+impl<S: Stream> Transport<S> {
+    pub(super) fn new(
+        stream: S,
+        keep: KeepPolicy,
+        limits: Limits,
+        redactor: Redactor,
+        epoch: Instant,
+    ) -> Self {
         Transport {
             stream,
             buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
             start: 0,
             end: 0,
-            decoder,
+            decoder: ChunkDecoder::with_policy(keep),
             encoder: ChunkEncoder::new(),
             conn: ConnState::new(),
             limits,
             out: Vec::with_capacity(4096),
+            scratch: Vec::with_capacity(1024),
+            dump: Vec::new(),
             redactor,
+            epoch,
+            passed_over: (0, None),
             acks_sent: 0,
             pongs_sent: 0,
         }
     }
 
-    pub fn conn(&self) -> &ConnState {
+    pub(super) fn conn(&self) -> &ConnState {
         &self.conn
     }
 
-    pub fn peer_chunk_size(&self) -> u32 {
-        self.decoder.peer_chunk_size()
-    }
-
-    /// Messages the decoder skipped whole, and the payload bytes it skipped.
-    pub fn skipped(&self) -> (u64, u64) {
-        self.decoder.skipped()
+    pub(super) fn decoder(&self) -> &ChunkDecoder {
+        &self.decoder
     }
 
     /// Writes raw bytes (handshake) in one write.
-    pub async fn write_raw(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), Fault> {
-        write_by(&mut self.stream, bytes, deadline, &self.redactor).await
+    pub(super) async fn write_raw(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), Fault> {
+        wire::dump("send", bytes, &self.redactor);
+        write_by(&mut self.stream, bytes, deadline).await
     }
 
     /// Reads whatever the peer sends next into the buffer (for the handshake) and returns the
     /// unread bytes. `Ok(None)` on a clean end of stream.
-    pub async fn read_some(&mut self, deadline: Instant) -> Result<Option<&[u8]>, Fault> {
+    pub(super) async fn read_some(&mut self, deadline: Instant) -> Result<Option<&[u8]>, Fault> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -108,12 +143,17 @@ impl Transport {
     }
 
     /// Marks `n` buffered bytes as used (after the handshake took them).
-    pub fn consume(&mut self, n: usize) {
+    pub(super) fn consume(&mut self, n: usize) {
         self.start = (self.start + n).min(self.end);
     }
 
     async fn read_into_buffer(&mut self, deadline: Instant) -> Result<usize, Fault> {
         before(deadline)?;
+        self.fill(deadline).await
+    }
+
+    /// One read into the free end of the buffer, unless `deadline` passes first.
+    async fn fill(&mut self, deadline: Instant) -> Result<usize, Fault> {
         let Some(space) = self.buf.get_mut(self.end..) else {
             return Err(Fault::Internal("read buffer state".into()));
         };
@@ -121,107 +161,224 @@ impl Transport {
             .await
             .map_err(|_| Fault::Timeout)?
             .map_err(Fault::from_io)?;
-        rearm_quickack(&self.stream);
+        Ok(self.filled(n))
+    }
+
+    /// One read into the free end of the buffer if bytes (or the end of the stream) are there
+    /// already; `None` if not. The read is polled once: no timer, which would round up to the
+    /// next millisecond.
+    async fn fill_now(&mut self) -> Result<Option<usize>, Fault> {
+        let Some(space) = self.buf.get_mut(self.end..) else {
+            return Err(Fault::Internal("read buffer state".into()));
+        };
+        let mut read = std::pin::pin!(self.stream.read(space));
+        let polled = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+        match polled {
+            Poll::Pending => Ok(None),
+            Poll::Ready(r) => {
+                let n = r.map_err(Fault::from_io)?;
+                Ok(Some(self.filled(n)))
+            }
+        }
+    }
+
+    /// Accounts for `n` bytes read into the free end of the buffer.
+    fn filled(&mut self, n: usize) -> usize {
+        self.stream.after_read();
         if let Some(read) = self.buf.get(self.end..self.end + n) {
             wire::dump("recv", read, &self.redactor);
         }
         self.end += n;
-        Ok(n)
+        n
     }
 
-    /// Encodes messages and sends them in one write, so that a request never waits on Nagle or a
-    /// delayed ACK between its header and its body.
-    pub async fn send(
+    /// Sends `batch` in one write (with any housekeeping answers queued before it), so that a
+    /// request never waits on Nagle or a delayed ACK between its header and its body.
+    pub(super) async fn send(
         &mut self,
-        messages: Vec<(u32, u32, Message)>,
+        batch: impl IntoIterator<Item = Outgoing>,
         deadline: Instant,
     ) -> Result<(), Fault> {
-        self.out.clear();
-        for (csid, stream_id, message) in messages {
-            wire::message("send", csid, stream_id, &message, &self.redactor);
-            let raw = message.into_raw(csid, stream_id, 0);
-            self.encoder
-                .encode(&raw, &mut self.out)
-                .map_err(|e| Fault::Internal(format!("cannot encode our own message: {e}")))?;
+        for outgoing in batch {
+            self.queue(&outgoing)?;
         }
-        self.flush_out(deadline).await
+        self.flush(deadline).await
     }
 
-    async fn flush_out(&mut self, deadline: Instant) -> Result<(), Fault> {
+    /// Chunks one message into the pending output. Its payload is encoded once into a scratch
+    /// buffer (audio and video are chunked from the bytes they hold).
+    fn queue(&mut self, o: &Outgoing) -> Result<(), Fault> {
+        wire::message("send", o.csid, o.stream_id, &o.message, &self.redactor);
+        let header = MessageHeader {
+            csid: o.csid,
+            timestamp: o.timestamp.unwrap_or_else(|| self.millis()),
+            type_id: o.message.type_id(),
+            stream_id: o.stream_id,
+        };
+        let payload: &[u8] = match o.message.raw_payload() {
+            Some(bytes) => bytes,
+            None => {
+                self.scratch.clear();
+                o.message.encode_payload(&mut self.scratch);
+                &self.scratch
+            }
+        };
+        let ours = |e| Fault::Internal(format!("cannot encode our own message: {e}"));
+        let plan = self.encoder.plan(&header, payload.len()).map_err(ours)?;
+        plan.write(payload, &mut self.out).map_err(ours)?;
+        if wire::tracing() {
+            let masked = self.redactor.bytes(payload);
+            plan.write(&masked, &mut self.dump).map_err(ours)?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is queued, in one write.
+    async fn flush(&mut self, deadline: Instant) -> Result<(), Fault> {
         if self.out.is_empty() {
             return Ok(());
         }
-        let result = write_by(&mut self.stream, &self.out, deadline, &self.redactor).await;
+        if wire::tracing() {
+            wire::dump_masked("send", &self.dump);
+        }
+        self.dump.clear();
+        let result = write_by(&mut self.stream, &self.out, deadline).await;
         self.out.clear();
         result
     }
 
-    /// The next whole message from the server, after answering any housekeeping it calls for.
-    pub async fn recv(&mut self, deadline: Instant) -> Result<(RawMessage, Message), Fault> {
+    /// Milliseconds since the session started (wrapping, as RTMP timestamps do).
+    fn millis(&self) -> u32 {
+        (self.epoch.elapsed().as_millis() & u128::from(u32::MAX)) as u32
+    }
+
+    /// The next whole message from the server that the policy keeps, after answering any
+    /// housekeeping it calls for.
+    pub(super) async fn recv(&mut self, deadline: Instant) -> Result<Received, Fault> {
         loop {
             before(deadline)?;
-            while self.start < self.end {
-                let input = self.buf.get(self.start..self.end).unwrap_or(&[]);
-                let (used, raw) = self.decoder.feed(input).map_err(Fault::from_chunk)?;
-                self.start += used;
-                if let Some(raw) = raw {
-                    let message =
-                        Message::decode(&raw, &self.limits).map_err(Fault::from_message)?;
-                    wire::message("recv", raw.csid, raw.stream_id, &message, &self.redactor);
-                    self.housekeeping(Some(&message), deadline).await?;
-                    return Ok((raw, message));
-                }
-                if used == 0 {
-                    break;
-                }
+            if let Some(received) = self.buffered()? {
+                return Ok(received);
             }
-            self.start = 0;
-            self.end = 0;
+            // Answers queued so far go out before we wait for more.
+            self.flush(deadline).await?;
             let n = self.read_into_buffer(deadline).await?;
-            if n == 0 {
-                return Err(Fault::Eof(if self.decoder.is_idle() {
-                    Eof::Clean
-                } else {
-                    Eof::MidMessage
-                }));
-            }
-            self.conn.on_bytes_received(n);
-            self.housekeeping(None, deadline).await?;
+            self.took(n)?;
         }
     }
 
+    /// What the server has sent already, without waiting for more: the next message kept, or
+    /// `None` when there is none yet. The end of the stream and errors come as from
+    /// [`Transport::recv`]. (A timer that fired while the session was not running does not hide
+    /// a close that arrived meanwhile.)
+    pub(super) async fn recv_now(&mut self) -> Result<Option<Received>, Fault> {
+        loop {
+            if let Some(received) = self.buffered()? {
+                return Ok(Some(received));
+            }
+            match self.fill_now().await? {
+                None => return Ok(None),
+                Some(n) => self.took(n)?,
+            }
+        }
+    }
+
+    /// The next message kept from the bytes buffered, if they complete one.
+    fn buffered(&mut self) -> Result<Option<Received>, Fault> {
+        while self.start < self.end {
+            let input = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            let (used, raw) = self.decoder.feed(input).map_err(Fault::Chunk)?;
+            self.start += used;
+            if let Some(raw) = raw {
+                match self.decode(raw)? {
+                    Some(received) => return Ok(Some(received)),
+                    None => continue,
+                }
+            }
+            if used == 0 {
+                break;
+            }
+        }
+        self.start = 0;
+        self.end = 0;
+        Ok(None)
+    }
+
+    /// Accounts for `n` bytes just read: the end of the stream when there are none.
+    fn took(&mut self, n: usize) -> Result<(), Fault> {
+        if n == 0 {
+            return Err(Fault::Eof(if self.decoder.is_idle() {
+                Eof::Clean
+            } else {
+                Eof::MidMessage
+            }));
+        }
+        self.conn.on_bytes_received(n);
+        self.housekeeping(None)
+    }
+
+    /// Decodes a message and answers its housekeeping. A malformed message the client has no use
+    /// for is passed over and counted (`None`), as ffmpeg does: a User Control event other than
+    /// a Ping Request, or an Acknowledgement, shorter than its layout.
+    fn decode(&mut self, raw: RawMessage) -> Result<Option<Received>, Fault> {
+        let received = match Received::decode(raw, &self.limits) {
+            Ok(received) => received,
+            Err(e) if unused(&e) => {
+                let (count, first) = &mut self.passed_over;
+                *count = count.saturating_add(1);
+                first.get_or_insert_with(|| e.to_string());
+                return Ok(None);
+            }
+            Err(e) => return Err(Fault::Message(e)),
+        };
+        let (csid, stream_id) = (received.csid, received.stream_id);
+        wire::message("recv", csid, stream_id, &received.message, &self.redactor);
+        self.housekeeping(Some(&received.message))?;
+        Ok(Some(received))
+    }
+
+    /// How many malformed messages were passed over (see [`Transport::decode`]), and the first
+    /// of them in words.
+    pub(super) fn passed_over(&self) -> (u64, Option<&str>) {
+        (self.passed_over.0, self.passed_over.1.as_deref())
+    }
+
     /// Counts handshake leftovers as received chunk-stream bytes (they were read with S2).
-    pub fn count_leftover(&mut self) {
+    pub(super) fn count_leftover(&mut self) {
         let n = self.end - self.start;
         self.conn.on_bytes_received(n);
     }
 
-    async fn housekeeping(
-        &mut self,
-        message: Option<&Message>,
-        deadline: Instant,
-    ) -> Result<(), Fault> {
-        let mut replies = Vec::new();
-        if let Some(m) = message {
-            if let Some(reply) = self.conn.on_message(m) {
+    /// Queues what `message` (or the bytes just read) calls for: a Ping Response, a Window
+    /// Acknowledgement Size, an Acknowledgement.
+    fn housekeeping(&mut self, message: Option<&Message>) -> Result<(), Fault> {
+        if let Some(reply) = message.and_then(|m| self.conn.on_message(m)) {
+            if matches!(reply, Message::UserControl(_)) {
                 self.pongs_sent += 1;
-                replies.push(reply);
             }
+            self.queue(&Outgoing::control(reply))?;
         }
         if let Some(ack) = self.conn.ack_due() {
             self.acks_sent += 1;
-            replies.push(ack);
+            self.queue(&Outgoing::control(ack))?;
         }
-        if replies.is_empty() {
-            return Ok(());
-        }
-        let messages = replies.into_iter().map(|m| (2, 0, m)).collect();
-        self.send(messages, deadline).await
+        Ok(())
     }
 
-    /// Half-closes our side; errors are irrelevant at this point.
-    pub async fn shutdown(&mut self) {
-        let _ = self.stream.shutdown().await;
+    /// Sends what is still queued and half-closes our side, briefly: a server that ignores our
+    /// FIN is not our problem, and errors are irrelevant at this point.
+    pub(super) async fn close(&mut self, deadline: Instant) {
+        let _ = self.flush(deadline).await;
+        let _ = timeout_at(deadline, self.stream.shutdown()).await;
+    }
+}
+
+/// Whether a decoding error is about a message the client never acts on.
+fn unused(e: &MessageError) -> bool {
+    match e {
+        MessageError::ShortUserControl { event_type, .. } => *event_type != event::PING_REQUEST,
+        MessageError::ShortPayload { type_id, .. } => *type_id == type_id::ACKNOWLEDGEMENT,
+        _ => false,
     }
 }
 
@@ -237,173 +394,16 @@ fn before(deadline: Instant) -> Result<(), Fault> {
     }
 }
 
-/// The message types the session reads: protocol control (1 to 6, User Control included) and
-/// commands (AMF0 20, and 17, AMF0 behind a format byte). Audio, video, data, shared objects,
-/// aggregates and unknown types are skipped unread, as ffmpeg's publishing side ignores them.
-pub fn keeps(type_id: u8) -> bool {
-    use crate::protocol::message::type_id as t;
-    matches!(
-        type_id,
-        t::SET_CHUNK_SIZE
-            | t::ABORT
-            | t::ACKNOWLEDGEMENT
-            | t::USER_CONTROL
-            | t::WINDOW_ACK_SIZE
-            | t::SET_PEER_BANDWIDTH
-            | t::COMMAND_AMF3
-            | t::COMMAND_AMF0
-    )
-}
-
 /// Writes all of `bytes`, unless the deadline has passed or passes first. The one place our bytes
 /// go out: the handshake's and the encoded messages'.
-async fn write_by(
-    stream: &mut TcpStream,
+async fn write_by<S: AsyncWrite + Unpin>(
+    stream: &mut S,
     bytes: &[u8],
     deadline: Instant,
-    redactor: &Redactor,
 ) -> Result<(), Fault> {
     before(deadline)?;
-    wire::dump("send", bytes, redactor);
     timeout_at(deadline, stream.write_all(bytes))
         .await
         .map_err(|_| Fault::Timeout)?
         .map_err(Fault::from_io)
-}
-
-/// Linux delays ACKs by up to 40 ms unless told otherwise, and re-enables the delay after a while,
-/// so the flag is set again after every read. nginx-rtmp sends Window Ack Size alone and holds the
-/// rest of the connect reply until it is ACKed (Nagle): without this, connect takes ~43 ms.
-fn rearm_quickack(stream: &TcpStream) {
-    #[cfg(target_os = "linux")]
-    {
-        let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = stream;
-    }
-}
-
-/// A socket for `addr`, with TCP_NODELAY set where the system allows it, ready to connect. The
-/// session makes the first one before the clock of `tcp_connect` starts, so that the step times the
-/// TCP handshake rather than the system calls that prepare it (bench/wire.py compares the step with
-/// the wire).
-pub fn socket_for(addr: SocketAddr) -> io::Result<TcpSocket> {
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    if let Err(e) = socket.set_nodelay(true) {
-        tracing::debug!("cannot set TCP_NODELAY: {}", super::fault::io_words(&e));
-    }
-    Ok(socket)
-}
-
-/// How connecting to a list of addresses ended.
-#[derive(Debug)]
-pub enum Connect {
-    /// An address accepted; TCP_QUICKACK is asked for on the new connection.
-    Connected(TcpStream),
-    /// The deadline passed during an attempt.
-    TimedOut,
-    /// Every address failed: the last error, or None when there was no address.
-    Failed(Option<io::Error>),
-}
-
-/// Connects to `addrs` in their order until one accepts, all within `deadline`. `first` is the
-/// first address's socket when the caller made it in advance (see `socket_for`); `tried` hears
-/// each address before its attempt.
-pub async fn connect_in_order(
-    addrs: &[SocketAddr],
-    mut first: Option<io::Result<TcpSocket>>,
-    deadline: Instant,
-    mut tried: impl FnMut(SocketAddr),
-) -> Connect {
-    let mut last = None;
-    for &addr in addrs {
-        tried(addr);
-        let socket = match first.take().unwrap_or_else(|| socket_for(addr)) {
-            Ok(socket) => socket,
-            Err(e) => {
-                last = Some(e);
-                continue;
-            }
-        };
-        match timeout_at(deadline, socket.connect(addr)).await {
-            Err(_) => return Connect::TimedOut,
-            Ok(Ok(stream)) => {
-                rearm_quickack(&stream);
-                return Connect::Connected(stream);
-            }
-            Ok(Err(e)) => last = Some(e),
-        }
-    }
-    Connect::Failed(last)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    /// A loopback address that refuses connections: a port that was just bound and released,
-    /// checked to refuse (another process may take it in between: then try another).
-    fn refusing() -> SocketAddr {
-        for _ in 0..100 {
-            let addr = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("bind a loopback port");
-            match std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
-                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => return addr,
-                _ => continue,
-            }
-        }
-        panic!("no loopback port refused connections in 100 tries");
-    }
-
-    fn soon() -> Instant {
-        Instant::now() + Duration::from_secs(5)
-    }
-
-    #[tokio::test]
-    async fn a_refusing_address_is_passed_over_for_the_next_one() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("listen");
-        let open = listener.local_addr().expect("listener address");
-        let closed = refusing();
-        let mut tried = Vec::new();
-        let end = connect_in_order(&[closed, open], Some(socket_for(closed)), soon(), |a| {
-            tried.push(a)
-        })
-        .await;
-        let Connect::Connected(stream) = end else {
-            panic!("expected a connection to {open}, got {end:?}");
-        };
-        assert_eq!(stream.peer_addr().expect("peer"), open);
-        assert_eq!(tried, [closed, open]);
-        assert!(stream.nodelay().expect("TCP_NODELAY"), "TCP_NODELAY is set");
-        let (_, client) = listener.accept().await.expect("accept");
-        assert_eq!(client, stream.local_addr().expect("local address"));
-    }
-
-    #[tokio::test]
-    async fn when_every_address_refuses_the_last_refusal_is_the_answer() {
-        let (a, b) = (refusing(), refusing());
-        let mut tried = Vec::new();
-        let end = connect_in_order(&[a, b], None, soon(), |x| tried.push(x)).await;
-        match end {
-            Connect::Failed(Some(e)) => assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused),
-            other => panic!("expected a refusal, got {other:?}"),
-        }
-        assert_eq!(tried, [a, b]);
-    }
-
-    #[tokio::test]
-    async fn no_address_is_a_failure_without_an_error() {
-        let end = connect_in_order(&[], None, soon(), |_| panic!("nothing to try")).await;
-        assert!(matches!(end, Connect::Failed(None)), "{end:?}");
-    }
 }

@@ -10,7 +10,13 @@ use std::fmt::Write;
 pub const TARGET: &str = "rtmp_probe::wire";
 
 /// Logs a one-line description of a message.
-pub fn message(direction: &str, csid: u32, stream_id: u32, message: &Message, redactor: &Redactor) {
+pub(crate) fn message(
+    direction: &str,
+    csid: u32,
+    stream_id: u32,
+    message: &Message,
+    redactor: &Redactor,
+) {
     if tracing::enabled!(tracing::Level::DEBUG) {
         let text = redactor.text(&describe(message));
         tracing::debug!("{direction} csid={csid} msid={stream_id} {text}");
@@ -18,7 +24,7 @@ pub fn message(direction: &str, csid: u32, stream_id: u32, message: &Message, re
 }
 
 /// What a message says, for logs.
-pub fn describe(message: &Message) -> String {
+pub(crate) fn describe(message: &Message) -> String {
     match message {
         Message::Command { command, .. } => {
             let mut s = format!("{}({}", command.name, command.transaction_id);
@@ -39,16 +45,27 @@ pub fn describe(message: &Message) -> String {
     }
 }
 
-/// Logs a hex dump of raw bytes, the way the Perl client's log shows packets.
-pub fn dump(direction: &str, bytes: &[u8], redactor: &Redactor) {
-    if tracing::enabled!(target: TARGET, tracing::Level::TRACE) {
-        let shown = redactor.bytes(bytes);
-        tracing::trace!(target: TARGET, "{direction} {} bytes\n{}", bytes.len(), hexdump(&shown));
+/// Whether the packet trace is on.
+pub(crate) fn tracing() -> bool {
+    tracing::enabled!(target: TARGET, tracing::Level::TRACE)
+}
+
+/// Logs a hex dump of raw bytes, the way the Perl client's log shows packets, with secrets masked.
+pub(crate) fn dump(direction: &str, bytes: &[u8], redactor: &Redactor) {
+    if tracing() {
+        dump_masked(direction, &redactor.bytes(bytes));
+    }
+}
+
+/// Logs a hex dump of bytes whose secrets were masked already.
+pub(crate) fn dump_masked(direction: &str, shown: &[u8]) {
+    if tracing() {
+        tracing::trace!(target: TARGET, "{direction} {} bytes\n{}", shown.len(), hexdump(shown));
     }
 }
 
 /// `  0x0000 : 03 00 ... : ascii` lines, 16 bytes each.
-pub fn hexdump(bytes: &[u8]) -> String {
+pub(crate) fn hexdump(bytes: &[u8]) -> String {
     let mut out = String::new();
     for (i, row) in bytes.chunks(16).enumerate() {
         let _ = write!(out, "  0x{:04X} : ", i * 16);

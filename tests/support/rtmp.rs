@@ -72,7 +72,7 @@ impl Client {
             let (used, msg) = self.dec.feed(&self.pending).expect("valid chunk stream");
             self.pending.drain(..used);
             if let Some(raw) = msg {
-                if let Some(c) = command_of(&raw) {
+                if let Some(c) = command_of(raw) {
                     if pred(&c) {
                         return c;
                     }
@@ -144,7 +144,7 @@ impl Drop for Publisher {
     }
 }
 
-fn command_of(raw: &RawMessage) -> Option<Command> {
+fn command_of(raw: RawMessage) -> Option<Command> {
     match Message::decode(raw, &Limits::default()).ok()? {
         Message::Command { command, .. } => Some(command),
         _ => None,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::protocol::amf0::{encode_all, Value};
 use crate::protocol::chunk::RawMessage;
 use crate::protocol::command::data_set_frame;
-use crate::protocol::message::{csid, type_id};
+use crate::protocol::vocab::{csid, type_id};
 
 use super::audio::{
     aac_audio_specific_config, aac_silent_frame, opus_head, opus_silent_packet, AAC_FRAME_SAMPLES,
@@ -62,17 +62,12 @@ impl Item {
     /// video.
     pub fn into_raw(self, stream_id: u32) -> RawMessage {
         let type_id = self.message_type();
-        RawMessage {
-            csid: if type_id == type_id::VIDEO {
-                csid::VIDEO
-            } else {
-                csid::AUDIO
-            },
-            timestamp: self.timestamp_ms,
-            type_id,
-            stream_id,
-            payload: self.body,
-        }
+        let csid = if type_id == type_id::VIDEO {
+            csid::VIDEO
+        } else {
+            csid::AUDIO
+        };
+        RawMessage::new(csid, self.timestamp_ms, type_id, stream_id, self.body)
     }
 }
 

@@ -1,23 +1,23 @@
 //! The AMF0 type markers (AMF0 specification §2.1).
 
-pub const NUMBER: u8 = 0x00;
-pub const BOOLEAN: u8 = 0x01;
-pub const STRING: u8 = 0x02;
-pub const OBJECT: u8 = 0x03;
+pub(crate) const NUMBER: u8 = 0x00;
+pub(crate) const BOOLEAN: u8 = 0x01;
+pub(crate) const STRING: u8 = 0x02;
+pub(crate) const OBJECT: u8 = 0x03;
 /// Reserved, not supported.
-pub const MOVIECLIP: u8 = 0x04;
-pub const NULL: u8 = 0x05;
-pub const UNDEFINED: u8 = 0x06;
-pub const REFERENCE: u8 = 0x07;
-pub const ECMA_ARRAY: u8 = 0x08;
-pub const OBJECT_END: u8 = 0x09;
-pub const STRICT_ARRAY: u8 = 0x0a;
-pub const DATE: u8 = 0x0b;
-pub const LONG_STRING: u8 = 0x0c;
-pub const UNSUPPORTED: u8 = 0x0d;
+pub(crate) const MOVIECLIP: u8 = 0x04;
+pub(crate) const NULL: u8 = 0x05;
+pub(crate) const UNDEFINED: u8 = 0x06;
+pub(crate) const REFERENCE: u8 = 0x07;
+pub(crate) const ECMA_ARRAY: u8 = 0x08;
+pub(crate) const OBJECT_END: u8 = 0x09;
+pub(crate) const STRICT_ARRAY: u8 = 0x0a;
+pub(crate) const DATE: u8 = 0x0b;
+pub(crate) const LONG_STRING: u8 = 0x0c;
+pub(crate) const UNSUPPORTED: u8 = 0x0d;
 /// Reserved, not supported.
-pub const RECORDSET: u8 = 0x0e;
-pub const XML_DOCUMENT: u8 = 0x0f;
-pub const TYPED_OBJECT: u8 = 0x10;
+pub(crate) const RECORDSET: u8 = 0x0e;
+pub(crate) const XML_DOCUMENT: u8 = 0x0f;
+pub(crate) const TYPED_OBJECT: u8 = 0x10;
 /// Switch to AMF3 for the following value.
-pub const AVMPLUS: u8 = 0x11;
+pub(crate) const AVMPLUS: u8 = 0x11;

@@ -14,6 +14,12 @@
 //!
 //! A timestamp (or delta) field of `0xFFFFFF` means a 4-byte extended timestamp follows.
 //!
+//! A chunk stream should start with a fmt 0 header. Some servers open one with fmt 1, which lacks
+//! the message stream id; like ffmpeg and OBS, which take the missing fields from a zeroed
+//! header, the decoder reads it as message stream 0 and timestamp 0 plus the delta, and lists the
+//! chunk stream ([`ChunkDecoder::opened_without_stream_id`]). A fmt 2 or 3 header on a chunk
+//! stream never seen is an error: the message length is unknown.
+//!
 //! Every chunk stream remembers its last header. A fmt 3 chunk either continues the message in
 //! progress on its chunk stream, or, when that message is complete, starts a new message with the
 //! previous length, type and stream id, whose timestamp is the previous timestamp plus the last
@@ -41,19 +47,20 @@
 //!
 //! # Bounds
 //!
-//! A message header announcing more than [`Limits::max_message_size`] bytes is rejected before
-//! any payload is stored; all partially received messages together may not hold more than that
-//! either. Reassembly buffers grow as bytes arrive (at most 64 KiB is reserved up front), and
-//! payload bytes go straight from the input into the buffer of their chunk stream. At most 18
-//! bytes of a chunk header are held while waiting for the rest.
-//!
-//! A caller that has no use for some message types (a publishing client ignores the audio, video
-//! and data a server might send) can have them skipped ([`ChunkDecoder::skip_types`]): their
-//! chunks are parsed and their bytes counted, never stored, so they cost no memory and the size
-//! limit does not apply to them.
+//! What is kept of each message type is the caller's [`KeepPolicy`]: whole up to a maximum
+//! ([`Keep::Whole`]: a header announcing more is rejected before any payload is stored), only a
+//! prefix ([`Keep::Prefix`]: the rest is counted and dropped, the message comes out with its full
+//! announced length), or nothing ([`Keep::Skip`]: parsed chunk by chunk and counted, so a
+//! publishing client pays nothing for the media a server might send it). All partially received
+//! messages together may not hold more than the largest message the policy keeps
+//! ([`KeepPolicy::bound`]). Reassembly buffers grow as bytes arrive (at most 64 KiB is reserved
+//! up front), and payload bytes go straight from the input into the buffer of their chunk stream.
+//! At most 18 bytes of a chunk header are held while waiting for the rest.
 
-use super::{RawMessage, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
+use super::{Keep, KeepPolicy, RawMessage, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
+use crate::protocol::vocab::type_id::{ABORT as TYPE_ABORT, SET_CHUNK_SIZE as TYPE_SET_CHUNK_SIZE};
 use crate::protocol::Limits;
+use bytes::Bytes;
 
 /// Longest chunk header: 3-byte basic header, 11-byte message header, 4-byte extended timestamp.
 const MAX_HEADER_LEN: usize = 18;
@@ -61,10 +68,6 @@ const MAX_HEADER_LEN: usize = 18;
 const RESERVE_CAP: usize = 64 * 1024;
 /// The timestamp field value announcing an extended timestamp.
 const EXTENDED: u32 = 0x00ff_ffff;
-/// Message type id of Set Chunk Size.
-const TYPE_SET_CHUNK_SIZE: u8 = 1;
-/// Message type id of Abort Message.
-const TYPE_ABORT: u8 = 2;
 
 /// A chunk-stream protocol violation by the peer. None of these can become valid with more bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,7 +77,12 @@ pub enum ChunkError {
     #[error(
         "message on chunk stream {csid} announces {len} bytes, more than the limit of {max} bytes"
     )]
-    MessageTooLarge { csid: u32, len: u32, max: u32 },
+    MessageTooLarge {
+        csid: u32,
+        type_id: u8,
+        len: u32,
+        max: u32,
+    },
     #[error(
         "partially received messages would hold {buffered} bytes, more than the limit of {max} bytes"
     )]
@@ -107,20 +115,24 @@ struct ChunkStream {
     stream_id: u32,
     /// A message is in progress (its header was read, not all of its bytes).
     receiving: bool,
-    /// The message in progress is being skipped: its bytes are counted in `skipped`, not stored.
-    skipping: bool,
-    /// Bytes of the skipped message in progress received so far.
-    skipped: u32,
+    /// What is kept of the message in progress.
+    keep: Keep,
+    /// Bytes of the message in progress received so far, stored or not.
+    received: u32,
+    /// The stored bytes of the message in progress: all of them, or its prefix.
     payload: Vec<u8>,
 }
 
 impl ChunkStream {
-    /// Bytes of the message in progress received so far.
-    fn have(&self) -> u32 {
-        if self.skipping {
-            self.skipped
-        } else {
-            u32::try_from(self.payload.len()).unwrap_or(u32::MAX)
+    /// How many of the next `n` payload bytes of the message in progress are stored.
+    fn to_store(&self, n: u32) -> u32 {
+        match self.keep {
+            Keep::Skip => 0,
+            Keep::Whole { .. } => n,
+            Keep::Prefix(k) => {
+                let stored = u32::try_from(self.payload.len()).unwrap_or(u32::MAX);
+                k.saturating_sub(stored).min(n)
+            }
         }
     }
 
@@ -129,8 +141,7 @@ impl ChunkStream {
         let freed = self.payload.len() as u64;
         self.payload = Vec::new();
         self.receiving = false;
-        self.skipping = false;
-        self.skipped = 0;
+        self.received = 0;
         freed
     }
 }
@@ -261,7 +272,7 @@ impl StreamTable {
 /// After an error the decoder keeps returning that error: the stream cannot be resynchronised.
 #[derive(Debug)]
 pub struct ChunkDecoder {
-    limits: Limits,
+    policy: KeepPolicy,
     chunk_size: u32,
     streams: StreamTable,
     /// Bytes read but not yet used: the start of a chunk header, or, after peeking for a repeated
@@ -272,59 +283,71 @@ pub struct ChunkDecoder {
     state: State,
     /// Payload bytes held in all partially received messages together.
     buffered: u64,
-    /// Message types whose payload is skipped instead of stored (see [`ChunkDecoder::skip_types`]).
-    skip: Option<fn(u8) -> bool>,
     /// Messages skipped whole, and payload bytes skipped (of partial messages too).
     skipped_messages: u64,
     skipped_bytes: u64,
+    /// Messages handed out as a prefix ([`Keep::Prefix`]), and the bytes dropped after it.
+    truncated_messages: u64,
+    truncated_bytes: u64,
+    /// Chunk streams the peer opened with a fmt 1 header (at most [`MAX_CHUNK_STREAMS`]).
+    opened_by_fmt1: Vec<u32>,
     failed: Option<ChunkError>,
 }
 
 impl ChunkDecoder {
+    /// A decoder that keeps every message whole up to `limits.max_message_size` bytes.
     pub fn new(limits: Limits) -> Self {
+        Self::with_policy(KeepPolicy::all(Keep::Whole {
+            max: limits.max_message_size,
+        }))
+    }
+
+    /// A decoder that keeps what `policy` says.
+    pub fn with_policy(policy: KeepPolicy) -> Self {
         ChunkDecoder {
-            limits,
+            policy,
             chunk_size: DEFAULT_CHUNK_SIZE,
             streams: StreamTable::default(),
             stash: [0; MAX_HEADER_LEN],
             stash_len: 0,
             state: State::Header,
             buffered: 0,
-            skip: None,
             skipped_messages: 0,
             skipped_bytes: 0,
+            truncated_messages: 0,
+            truncated_bytes: 0,
+            opened_by_fmt1: Vec::new(),
             failed: None,
         }
     }
 
-    /// Skips the messages whose type id `skip` returns true for: their chunks are parsed (the
-    /// chunk stream stays in step) and their bytes counted, but nothing is stored, no size limit
-    /// applies, and [`ChunkDecoder::feed`] never returns them. Set Chunk Size (1) and Abort
-    /// Message (2) act on the decoder itself and are never skipped. Applies to messages that start
-    /// after the call.
-    pub fn skip_types(&mut self, skip: fn(u8) -> bool) {
-        self.skip = Some(skip);
+    /// Replaces the policy. It applies to messages that start after the call.
+    pub fn set_keep(&mut self, policy: KeepPolicy) {
+        self.policy = policy;
     }
 
-    /// How many messages were skipped whole, and how many payload bytes were skipped (those of
-    /// aborted or abandoned messages included).
+    /// How many messages were skipped whole ([`Keep::Skip`]), and how many payload bytes were
+    /// skipped (those of aborted or abandoned messages included).
     pub fn skipped(&self) -> (u64, u64) {
         (self.skipped_messages, self.skipped_bytes)
+    }
+
+    /// How many messages were handed out as a prefix ([`Keep::Prefix`]) of a longer message, and
+    /// how many bytes after those prefixes were dropped.
+    pub fn truncated(&self) -> (u64, u64) {
+        (self.truncated_messages, self.truncated_bytes)
+    }
+
+    /// The chunk streams the peer opened with a fmt 1 header, which has no message stream id:
+    /// their messages were read as message stream 0 (what ffmpeg and OBS do, taking the missing
+    /// field from a zeroed header). Strictly the first chunk on a chunk stream is fmt 0.
+    pub fn opened_without_stream_id(&self) -> &[u32] {
+        &self.opened_by_fmt1
     }
 
     /// The chunk size the peer currently sends with (128 until it sends Set Chunk Size).
     pub fn peer_chunk_size(&self) -> u32 {
         self.chunk_size
-    }
-
-    /// The limits in force.
-    pub fn limits(&self) -> &Limits {
-        &self.limits
-    }
-
-    /// Replaces the limits. They apply to message headers and bytes read from now on.
-    pub fn set_limits(&mut self, limits: Limits) {
-        self.limits = limits;
     }
 
     /// Capacity of the reassembly buffer of chunk stream `csid`.
@@ -420,14 +443,20 @@ impl ChunkDecoder {
                     let Some(stream) = self.streams.get_mut(csid) else {
                         return Err(ChunkError::UnknownChunkStream { csid });
                     };
-                    if stream.skipping {
-                        // n <= remaining, which fits in u32.
-                        let n = u32::try_from(n).unwrap_or(u32::MAX);
-                        stream.skipped = stream.skipped.saturating_add(n);
-                        self.skipped_bytes = self.skipped_bytes.saturating_add(u64::from(n));
+                    // n <= remaining, which fits in u32.
+                    let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+                    let store = stream.to_store(n32);
+                    stream.received = stream.received.saturating_add(n32);
+                    let kept = bytes
+                        .get(..usize::try_from(store).unwrap_or(usize::MAX))
+                        .unwrap_or(bytes);
+                    stream.payload.extend_from_slice(kept);
+                    self.buffered = self.buffered.saturating_add(kept.len() as u64);
+                    let dropped = u64::from(n32 - store);
+                    if stream.keep == Keep::Skip {
+                        self.skipped_bytes = self.skipped_bytes.saturating_add(dropped);
                     } else {
-                        stream.payload.extend_from_slice(bytes);
-                        self.buffered = self.buffered.saturating_add(bytes.len() as u64);
+                        self.truncated_bytes = self.truncated_bytes.saturating_add(dropped);
                     }
                     if from_stash {
                         self.unstash(n);
@@ -472,7 +501,9 @@ impl ChunkDecoder {
             n => u32::from(n),
         };
         let known = self.streams.get(csid);
-        if fmt != 0 && known.is_none() {
+        // A fmt 1 header carries all but the message stream id: it may open a chunk stream
+        // (message stream 0, as ffmpeg and OBS read it). After fmt 2 or 3 the length is unknown.
+        if fmt >= 2 && known.is_none() {
             return Err(ChunkError::UnknownChunkStream { csid });
         }
         let mut header = Header {
@@ -525,10 +556,12 @@ impl ChunkDecoder {
     /// Applies a parsed header to its chunk stream and starts the chunk's payload. Returns the
     /// message if it is already complete (a zero-length message).
     fn start_chunk(&mut self, h: Header) -> Result<Option<RawMessage>, ChunkError> {
-        let max = self.limits.max_message_size;
-        let skip = self.skip;
-        if h.fmt == 0 && self.streams.get(h.csid).is_none() {
+        let bound = self.policy.bound();
+        if h.fmt <= 1 && self.streams.get(h.csid).is_none() {
             self.streams.insert(h.csid)?;
+            if h.fmt == 1 {
+                self.opened_by_fmt1.push(h.csid);
+            }
         }
         let Some(stream) = self.streams.get_mut(h.csid) else {
             return Err(ChunkError::UnknownChunkStream { csid: h.csid });
@@ -566,38 +599,40 @@ impl ChunkDecoder {
             }
         }
         if !stream.receiving {
-            let type_id = stream.type_id;
-            stream.skipping = type_id != TYPE_SET_CHUNK_SIZE
-                && type_id != TYPE_ABORT
-                && skip.is_some_and(|f| f(type_id));
-            stream.skipped = 0;
-            if stream.skipping {
-                stream.payload = Vec::new();
-            } else {
+            let keep = self.policy.get(stream.type_id);
+            if let Keep::Whole { max } = keep {
                 if stream.length > max {
                     return Err(ChunkError::MessageTooLarge {
                         csid: h.csid,
+                        type_id: stream.type_id,
                         len: stream.length,
                         max,
                     });
                 }
-                let reserve = usize::try_from(stream.length)
-                    .unwrap_or(usize::MAX)
-                    .min(RESERVE_CAP);
-                stream.payload = Vec::with_capacity(reserve);
             }
+            let reserve = stream.length.min(keep.stored());
+            let reserve = usize::try_from(reserve)
+                .unwrap_or(usize::MAX)
+                .min(RESERVE_CAP);
+            stream.payload = Vec::with_capacity(reserve);
+            stream.keep = keep;
+            stream.received = 0;
             stream.receiving = true;
         }
         let remaining = stream
             .length
-            .saturating_sub(stream.have())
+            .saturating_sub(stream.received)
             .min(self.chunk_size);
         if remaining > 0 {
             // Checked for the whole chunk before any of it is stored, so that the outcome does
             // not depend on how the input was split.
-            let buffered = self.buffered.saturating_add(u64::from(remaining));
-            if !stream.skipping && buffered > u64::from(max) {
-                return Err(ChunkError::BufferLimitExceeded { buffered, max });
+            let stored = stream.to_store(remaining);
+            let buffered = self.buffered.saturating_add(u64::from(stored));
+            if stored > 0 && buffered > u64::from(bound) {
+                return Err(ChunkError::BufferLimitExceeded {
+                    buffered,
+                    max: bound,
+                });
             }
             self.state = State::Payload {
                 csid: h.csid,
@@ -616,23 +651,28 @@ impl ChunkDecoder {
         let Some(stream) = self.streams.get_mut(csid) else {
             return Ok(None);
         };
-        if !stream.receiving || stream.have() < stream.length {
+        if !stream.receiving || stream.received < stream.length {
             return Ok(None);
         }
-        if stream.skipping {
+        if stream.keep == Keep::Skip {
             stream.drop_partial();
             self.skipped_messages = self.skipped_messages.saturating_add(1);
             return Ok(None);
         }
         stream.receiving = false;
+        stream.received = 0;
         let payload = std::mem::take(&mut stream.payload);
         self.buffered = self.buffered.saturating_sub(payload.len() as u64);
+        if (payload.len() as u64) < u64::from(stream.length) {
+            self.truncated_messages = self.truncated_messages.saturating_add(1);
+        }
         let msg = RawMessage {
             csid,
             timestamp: stream.timestamp,
             type_id: stream.type_id,
             stream_id: stream.stream_id,
-            payload,
+            length: stream.length,
+            payload: Bytes::from(payload),
         };
         match msg.type_id {
             TYPE_SET_CHUNK_SIZE => {

@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use super::{RawMessage, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
+use super::{MessageHeader, RawMessage, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
 
 /// Lowest and highest chunk stream ids a basic header can carry.
 const MIN_CSID: u32 = 2;
@@ -26,13 +26,15 @@ const MAX_CSID: u32 = 65599;
 const MAX_LENGTH: u32 = 0x00ff_ffff;
 const EXTENDED: u32 = 0x00ff_ffff;
 
-/// A message that cannot be put into chunks. Both are mistakes of the caller, not of the peer.
+/// A message that cannot be put into chunks. All are mistakes of the caller, not of the peer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodeError {
     #[error("chunk stream id {csid} is outside 2..=65599")]
     InvalidChunkStreamId { csid: u32 },
     #[error("message payload of {len} bytes does not fit the 24-bit length field (16777215 bytes at most)")]
     PayloadTooLong { len: usize },
+    #[error("a payload of {len} bytes was written with chunk headers planned for {planned} bytes")]
+    LengthMismatch { planned: u32, len: usize },
 }
 
 /// The header of the last message sent on a chunk stream.
@@ -53,6 +55,21 @@ struct LastHeader {
 pub struct ChunkEncoder {
     chunk_size: u32,
     streams: HashMap<u32, LastHeader>,
+}
+
+/// The chunk headers [`ChunkEncoder::plan`] chose for one message. [`ChunkPlan::write`] writes
+/// them around a payload of the planned length; writing it twice, once with the real payload and
+/// once with a masked copy of it, gives a packet trace that shows the very chunks that were sent
+/// with no secret split across them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkPlan {
+    csid: u32,
+    fmt: u8,
+    ts_field: u32,
+    length: u32,
+    type_id: u8,
+    stream_id: u32,
+    chunk_size: u32,
 }
 
 impl ChunkEncoder {
@@ -78,20 +95,26 @@ impl ChunkEncoder {
 
     /// Appends the chunks of `msg` to `out`. On error nothing is written and no state changes.
     pub fn encode(&mut self, msg: &RawMessage, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let csid = msg.csid;
+        self.plan(&msg.header(), msg.payload.len())?
+            .write(&msg.payload, out)
+    }
+
+    /// Chooses the chunk headers of a message of `len` payload bytes and remembers them for the
+    /// next message on its chunk stream. On error no state changes.
+    pub fn plan(&mut self, header: &MessageHeader, len: usize) -> Result<ChunkPlan, EncodeError> {
+        let csid = header.csid;
         if !(MIN_CSID..=MAX_CSID).contains(&csid) {
             return Err(EncodeError::InvalidChunkStreamId { csid });
         }
-        let len = msg.payload.len();
         let length = match u32::try_from(len) {
             Ok(length) if length <= MAX_LENGTH => length,
             _ => return Err(EncodeError::PayloadTooLong { len }),
         };
-        let ts = msg.timestamp;
+        let ts = header.timestamp;
         let (fmt, ts_field) = match self.streams.get(&csid) {
-            Some(prev) if prev.stream_id == msg.stream_id && ts >= prev.timestamp => {
+            Some(prev) if prev.stream_id == header.stream_id && ts >= prev.timestamp => {
                 let delta = ts - prev.timestamp;
-                if prev.length != length || prev.type_id != msg.type_id {
+                if prev.length != length || prev.type_id != header.type_id {
                     (1, delta)
                 } else if prev.carried_delta && prev.ts_field == delta {
                     (3, delta)
@@ -101,8 +124,42 @@ impl ChunkEncoder {
             }
             _ => (0u8, ts),
         };
-        let extended = ts_field >= EXTENDED;
+        self.streams.insert(
+            csid,
+            LastHeader {
+                timestamp: ts,
+                ts_field,
+                carried_delta: fmt != 0,
+                length,
+                type_id: header.type_id,
+                stream_id: header.stream_id,
+            },
+        );
+        Ok(ChunkPlan {
+            csid,
+            fmt,
+            ts_field,
+            length,
+            type_id: header.type_id,
+            stream_id: header.stream_id,
+            chunk_size: self.chunk_size,
+        })
+    }
+}
 
+impl ChunkPlan {
+    /// Appends the planned chunks with `payload` in them to `out`; `payload` must have the planned
+    /// length (nothing is written otherwise).
+    pub fn write(&self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let len = payload.len();
+        if u32::try_from(len) != Ok(self.length) {
+            return Err(EncodeError::LengthMismatch {
+                planned: self.length,
+                len,
+            });
+        }
+        let (csid, fmt, ts_field) = (self.csid, self.fmt, self.ts_field);
+        let extended = ts_field >= EXTENDED;
         let basic_len = basic_header_len(csid);
         let ext_len = if extended { 4 } else { 0 };
         let chunk = usize::try_from(self.chunk_size).unwrap_or(usize::MAX);
@@ -121,16 +178,16 @@ impl ChunkEncoder {
             out.extend_from_slice(&be24(ts_field.min(EXTENDED)));
         }
         if fmt <= 1 {
-            out.extend_from_slice(&be24(length));
-            out.push(msg.type_id);
+            out.extend_from_slice(&be24(self.length));
+            out.push(self.type_id);
         }
         if fmt == 0 {
-            out.extend_from_slice(&msg.stream_id.to_le_bytes());
+            out.extend_from_slice(&self.stream_id.to_le_bytes());
         }
         if extended {
             out.extend_from_slice(&ts_field.to_be_bytes());
         }
-        let mut pieces = msg.payload.chunks(chunk);
+        let mut pieces = payload.chunks(chunk);
         if let Some(first) = pieces.next() {
             out.extend_from_slice(first);
         }
@@ -141,18 +198,6 @@ impl ChunkEncoder {
             }
             out.extend_from_slice(piece);
         }
-
-        self.streams.insert(
-            csid,
-            LastHeader {
-                timestamp: ts,
-                ts_field,
-                carried_delta: fmt != 0,
-                length,
-                type_id: msg.type_id,
-                stream_id: msg.stream_id,
-            },
-        );
         Ok(())
     }
 }

@@ -99,13 +99,7 @@ fn decode_error_every_way(limits: Limits, input: &[u8]) -> ChunkError {
 }
 
 fn raw(csid: u32, timestamp: u32, type_id: u8, stream_id: u32, payload: Vec<u8>) -> RawMessage {
-    RawMessage {
-        csid,
-        timestamp,
-        type_id,
-        stream_id,
-        payload,
-    }
+    RawMessage::new(csid, timestamp, type_id, stream_id, payload)
 }
 
 /// (csid, timestamp, type, stream id, payload length)
@@ -855,16 +849,42 @@ fn abort_of_an_idle_or_unknown_chunk_stream_changes_nothing() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// a fmt 1 header opening a chunk stream
+
+#[test]
+fn a_fmt_1_header_opening_a_chunk_stream_is_read_as_message_stream_0() {
+    // A 200-byte command on chunk stream 5 opened with fmt 1 (delta 16, no message stream id),
+    // a fmt 3 continuation, then a fmt 3 new message of the same length and type.
+    let body = pattern(200, 3);
+    let mut input = hex("45 00 00 10 00 00 c8 14");
+    input.extend_from_slice(&body[..128]);
+    input.push(0xc5);
+    input.extend_from_slice(&body[128..]);
+    input.push(0xc5);
+    input.extend_from_slice(&body[..128]);
+    input.push(0xc5);
+    input.extend_from_slice(&body[128..]);
+    let msgs = decode_every_way(&input);
+    assert_eq!(
+        msgs,
+        [raw(5, 16, 20, 0, body.clone()), raw(5, 32, 20, 0, body)]
+    );
+    let mut dec = ChunkDecoder::new(Limits::default());
+    feed_all(&mut dec, &input, &mut Vec::new()).expect("decodes");
+    assert_eq!(dec.opened_without_stream_id(), [5]);
+    // Opened properly, nothing is listed.
+    let mut dec = ChunkDecoder::new(Limits::default());
+    feed_all(&mut dec, &NGINX_S2C[AFTER_HANDSHAKE..], &mut Vec::new()).expect("decodes");
+    assert_eq!(dec.opened_without_stream_id(), [] as [u32; 0]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // errors and limits
 
 #[test]
-fn fmt_1_2_3_on_an_unknown_chunk_stream_is_an_error() {
-    for input in [
-        "45 00 00 00 00 00 01 08 aa",
-        "85 00 00 00 aa",
-        "c5 aa",
-        "c0 05 aa",
-    ] {
+fn fmt_2_or_3_on_an_unknown_chunk_stream_is_an_error() {
+    // Their message length is unknown (fmt 1 opening a chunk stream is read, see below).
+    for input in ["85 00 00 00 aa", "c5 aa", "c0 05 aa"] {
         let err = decode_error_every_way(Limits::default(), &hex(input));
         let csid = if input.starts_with("c0") { 69 } else { 5 };
         assert_eq!(err, ChunkError::UnknownChunkStream { csid }, "{input}");
@@ -895,6 +915,7 @@ fn the_largest_length_a_header_can_announce_is_checked_against_the_limit() {
         err,
         ChunkError::MessageTooLarge {
             csid: 4,
+            type_id: 9,
             len: 0x00ff_ffff,
             max: 0x00ff_fffe
         }
@@ -917,6 +938,7 @@ fn a_fmt_1_header_over_the_limit_is_refused_too() {
         err,
         ChunkError::MessageTooLarge {
             csid: 4,
+            type_id: 9,
             len: 101,
             max: 100
         }
@@ -1019,13 +1041,9 @@ fn errors_are_sticky() {
 }
 
 #[test]
-fn set_limits_applies_to_later_headers() {
+fn a_new_keep_policy_applies_to_later_headers() {
     let mut dec = ChunkDecoder::new(Limits::default());
-    assert_eq!(dec.limits().max_message_size, 64 * 1024);
-    dec.set_limits(Limits {
-        max_message_size: 10,
-        ..Limits::default()
-    });
+    dec.set_keep(KeepPolicy::all(Keep::Whole { max: 10 }));
     let err = dec
         .feed(&hex("03 00 00 00 00 00 0b 14 00 00 00 00"))
         .unwrap_err();
@@ -1033,6 +1051,7 @@ fn set_limits_applies_to_later_headers() {
         err,
         ChunkError::MessageTooLarge {
             csid: 3,
+            type_id: 20,
             len: 11,
             max: 10
         }
@@ -1196,15 +1215,9 @@ fn arb_message() -> impl Strategy<Value = RawMessage> {
         prop_oneof![Just(0u32), Just(1u32), any::<u32>()],
         prop::collection::vec(any::<u8>(), 0..2000),
     )
-        .prop_map(
-            |(csid, timestamp, type_id, stream_id, payload)| RawMessage {
-                csid,
-                timestamp,
-                type_id,
-                stream_id,
-                payload,
-            },
-        )
+        .prop_map(|(csid, timestamp, type_id, stream_id, payload)| {
+            RawMessage::new(csid, timestamp, type_id, stream_id, payload)
+        })
 }
 
 /// A message to send, possibly preceded by a change of our chunk size and by an Abort Message
@@ -1329,17 +1342,24 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // skipped message types
 
-/// What a publishing client skips: everything but control messages and commands.
-fn skip_media(type_id: u8) -> bool {
-    !matches!(type_id, 1..=6 | 17 | 20)
+/// What a publishing client keeps: control messages and commands whole, up to the limit.
+fn skip_media(limits: Limits) -> KeepPolicy {
+    KeepPolicy::all(Keep::Skip).with_types(
+        &CONTROL_AND_COMMANDS,
+        Keep::Whole {
+            max: limits.max_message_size,
+        },
+    )
 }
 
-/// Decodes with media skipped, whole, byte by byte and split in two at every offset; all must
-/// agree. Returns the messages and the decoder's skip counters.
-fn decode_skipping_every_way(limits: Limits, input: &[u8]) -> (Vec<RawMessage>, (u64, u64)) {
+/// Decodes under `policy`, whole, byte by byte and split in two at every offset; all must agree.
+/// Returns the messages and the decoder's skip and truncation counters.
+fn decode_keeping_every_way(
+    policy: KeepPolicy,
+    input: &[u8],
+) -> (Vec<RawMessage>, (u64, u64), (u64, u64)) {
     let run = |pieces: &[usize]| {
-        let mut dec = ChunkDecoder::new(limits);
-        dec.skip_types(skip_media);
+        let mut dec = ChunkDecoder::with_policy(policy.clone());
         let mut out = Vec::new();
         let mut rest = input;
         for &p in pieces {
@@ -1350,7 +1370,7 @@ fn decode_skipping_every_way(limits: Limits, input: &[u8]) -> (Vec<RawMessage>, 
         feed_all(&mut dec, rest, &mut out).expect("decodes");
         assert!(dec.is_idle());
         assert_eq!(dec.buffered_bytes(), 0);
-        (out, dec.skipped())
+        (out, dec.skipped(), dec.truncated())
     };
     let whole = run(&[]);
     assert_eq!(run(&vec![1; input.len()]), whole, "byte by byte");
@@ -1358,6 +1378,13 @@ fn decode_skipping_every_way(limits: Limits, input: &[u8]) -> (Vec<RawMessage>, 
         assert_eq!(run(&[cut]), whole, "split at {cut}");
     }
     whole
+}
+
+/// Decodes with media skipped, every way (see [`decode_keeping_every_way`]). Returns the messages
+/// and the decoder's skip counters.
+fn decode_skipping_every_way(limits: Limits, input: &[u8]) -> (Vec<RawMessage>, (u64, u64)) {
+    let (msgs, skipped, _) = decode_keeping_every_way(skip_media(limits), input);
+    (msgs, skipped)
 }
 
 #[test]
@@ -1383,6 +1410,7 @@ fn skipped_types_are_parsed_and_counted_but_never_stored_or_limited() {
         decode_error_every_way(limits, &input),
         ChunkError::MessageTooLarge {
             csid: 4,
+            type_id: 8,
             len: 300,
             max: 100
         }
@@ -1412,11 +1440,10 @@ fn a_skipped_message_interleaved_with_a_kept_one_leaves_the_kept_one_whole() {
 #[test]
 fn a_huge_skipped_message_costs_no_memory() {
     // 16 MiB - 1 announced, at the largest chunk size, with a tight limit: nothing is reserved.
-    let mut dec = ChunkDecoder::new(Limits {
+    let mut dec = ChunkDecoder::with_policy(skip_media(Limits {
         max_message_size: 1024,
         ..Limits::default()
-    });
-    dec.skip_types(skip_media);
+    }));
     let mut out = Vec::new();
     feed_all(
         &mut dec,
@@ -1446,8 +1473,7 @@ fn a_huge_skipped_message_costs_no_memory() {
 
 #[test]
 fn an_abort_drops_a_skipped_message_and_set_chunk_size_is_never_skipped() {
-    let mut dec = ChunkDecoder::new(Limits::default());
-    dec.skip_types(|_| true);
+    let mut dec = ChunkDecoder::with_policy(KeepPolicy::all(Keep::Skip));
     let mut out = Vec::new();
     // 200-byte video on csid 6, first chunk only; Abort(6); then a fmt 3 chunk on csid 6 starts a
     // new 200-byte video message (same length and type), sent whole.
@@ -1509,4 +1535,87 @@ fn a_peer_opening_more_than_the_maximum_of_chunk_streams_is_refused() {
         }
     );
     assert_eq!(err.to_string(), "peer opened more than 256 chunk streams");
+}
+
+// ---------------------------------------------------------------------------------------------
+// prefix-kept message types
+
+/// Video (type 9) kept as an 8-byte prefix, everything else whole up to the default limit.
+fn video_prefix(n: u32) -> KeepPolicy {
+    KeepPolicy::all(Keep::Whole {
+        max: Limits::default().max_message_size,
+    })
+    .with(9, Keep::Prefix(n))
+}
+
+#[test]
+fn a_prefix_kept_message_comes_out_with_its_first_bytes_and_its_full_length() {
+    // A 300-byte video message in 128-byte chunks, then a 5-byte command: whole, byte by byte and
+    // split anywhere, the video comes out as its first 8 bytes and length 300.
+    let video = pattern(300, 5);
+    let mut input = hex("06 00 00 10 00 01 2c 09 01 00 00 00");
+    input.extend_from_slice(&video[..128]);
+    input.push(0xc6);
+    input.extend_from_slice(&video[128..256]);
+    input.push(0xc6);
+    input.extend_from_slice(&video[256..]);
+    input.extend_from_slice(&hex("03 00 00 00 00 00 05 14 00 00 00 00 aa bb cc dd ee"));
+    let whole = decode_keeping_every_way(video_prefix(8), &input);
+    let (msgs, skipped, truncated) = whole;
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(
+        (msgs[0].csid, msgs[0].timestamp, msgs[0].type_id),
+        (6, 16, 9)
+    );
+    assert_eq!(msgs[0].length, 300);
+    assert_eq!(msgs[0].payload, video[..8].to_vec());
+    assert!(!msgs[0].is_whole());
+    assert_eq!(msgs[1], raw(3, 0, 20, 0, hex("aa bb cc dd ee")));
+    assert!(msgs[1].is_whole());
+    assert_eq!(truncated, (1, 292));
+    assert_eq!(skipped, (0, 0));
+}
+
+#[test]
+fn a_prefix_of_a_16_mib_frame_costs_only_the_prefix() {
+    let mut dec = ChunkDecoder::with_policy(video_prefix(64));
+    let mut out = Vec::new();
+    feed_all(
+        &mut dec,
+        &hex("02 00 00 00 00 00 04 01 00 00 00 00 7f ff ff ff"),
+        &mut out,
+    )
+    .unwrap();
+    feed_all(
+        &mut dec,
+        &hex("06 00 00 00 ff ff ff 09 01 00 00 00"),
+        &mut out,
+    )
+    .unwrap();
+    let block = vec![0x17u8; 1 << 20];
+    for _ in 0..15 {
+        feed_all(&mut dec, &block, &mut out).unwrap();
+        assert_eq!(dec.buffered_bytes(), 64);
+        assert_eq!(dec.reassembly_capacity(6), Some(64));
+    }
+    feed_all(&mut dec, &block[..(1 << 20) - 1], &mut out).unwrap();
+    assert_eq!(out.len(), 2, "set chunk size and the frame");
+    assert_eq!(out[1].length, 0x00ff_ffff);
+    assert_eq!(out[1].payload.len(), 64);
+    assert_eq!(dec.buffered_bytes(), 0);
+    assert_eq!(dec.truncated(), (1, 0x00ff_ffff - 64));
+}
+
+#[test]
+fn a_prefix_as_long_as_the_message_gives_the_whole_message() {
+    let mut dec = ChunkDecoder::with_policy(video_prefix(4));
+    let mut out = Vec::new();
+    feed_all(
+        &mut dec,
+        &hex("06 00 00 00 00 00 04 09 01 00 00 00 17 00 00 00"),
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(out, [raw(6, 0, 9, 1, hex("17 00 00 00"))]);
+    assert_eq!(dec.truncated(), (0, 0));
 }

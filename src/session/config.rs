@@ -1,0 +1,77 @@
+//! What one session is asked to do: built by the plan, read by every part of the session layer.
+
+use crate::protocol::chunk::{Keep, KeepPolicy, CONTROL_AND_COMMANDS};
+use crate::protocol::command::ConnectProperties;
+use crate::protocol::handshake::HandshakeMode;
+use crate::protocol::Limits;
+use crate::redact::Redactor;
+use std::time::Duration;
+
+/// Which address family to connect over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpFamily {
+    Any,
+    V4,
+    V6,
+}
+
+/// Everything one session needs. Built by the CLI's plan; no global state.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub host: String,
+    pub port: u16,
+    pub family: IpFamily,
+    /// What the session does after the handshake.
+    pub mode: Scenario,
+    /// The stream name sent in `publish` (placeholders already expanded), with its query string.
+    pub stream: Option<String>,
+    /// The connect command object.
+    pub connect: ConnectProperties,
+    pub handshake: HandshakeMode,
+    /// A hard bound on the whole session.
+    pub timeout: Duration,
+    /// A bound on each step (the overall deadline still applies).
+    pub step_timeout: Option<Duration>,
+    /// The longest `verify` watches the connection after `Publish.Start` (its window is four
+    /// times the slowest reply of the earlier steps, at least 1 ms, at most this).
+    pub settle: Duration,
+    /// How long the teardown waits for the server's confirmation.
+    pub teardown_wait: Duration,
+    pub limits: Limits,
+    /// Masks secrets in logs and packet traces.
+    pub redactor: Redactor,
+}
+
+/// What a session does after the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Up to `NetConnection.Connect.Success`.
+    Connect,
+    /// The whole publish and teardown.
+    Publish,
+}
+
+impl Scenario {
+    /// The stable name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Connect => "connect",
+            Scenario::Publish => "publish",
+        }
+    }
+
+    /// What the chunk decoder keeps of each message type. Connect and publish keep protocol
+    /// control and commands whole up to `--max-message-size` and skip everything else unread (a
+    /// client that only publishes has no use for media, and ffmpeg's publishing side ignores it
+    /// too).
+    pub(crate) fn keep(self, limits: &Limits) -> KeepPolicy {
+        let commands = Keep::Whole {
+            max: limits.max_message_size,
+        };
+        match self {
+            Scenario::Connect | Scenario::Publish => {
+                KeepPolicy::all(Keep::Skip).with_types(&CONTROL_AND_COMMANDS, commands)
+            }
+        }
+    }
+}
