@@ -2,7 +2,7 @@
 //! is the only module that knows clap; validation is the plan's.
 
 use crate::metrics::parse_duration;
-use crate::plan::options::{self, Choice, Family, Handshake, StateName};
+use crate::plan::options::{self, Audio, Choice, Family, Fps, Handshake, StateName, Video, VideoSize};
 use crate::plan::{read_targets, Format, Module, Options, Output, Plan, TargetInput, UsageError};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Parser, ValueEnum};
@@ -20,6 +20,10 @@ Examples:
       JSON report; the key and token are masked unless --show-secrets
   rtmp-probe -v --format text --trace rtmp://127.0.0.1/live/test
       diagnose by hand: every step, what the server said, hex dumps on stderr
+  rtmp-probe --duration 5s -t 15s --size 1280x720 rtmp://ingest.example.com/live/monitor-{random}
+      publish 5 s of synthetic H.264 and AAC (no encoder needed), watched for drops
+  rtmp-probe --video hevc --format text rtmp://ingest.example.com/live/monitor-{random}
+      before moving encoders to HEVC: does the server keep an Enhanced RTMP HEVC publish?
   rtmp-probe -f prometheus --targets /etc/rtmp-probe/targets --output /var/lib/node_exporter/rtmp.prom
       many targets at once; the file is replaced atomically, failures included
 
@@ -155,6 +159,37 @@ pub struct Cli {
     #[arg(long, default_value = "200ms", value_parser = parse_duration)]
     pub teardown_wait: Duration,
 
+    /// After verify, publish live-paced synthetic media for this long (e.g. 3s), watched for
+    /// drops and error statuses; --timeout must be longer.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Video codec of the synthetic media: h264 (a stream players decode), or hevc or av1 in
+    /// Enhanced RTMP.
+    #[arg(long, default_value_t = Video::H264, value_parser = choice::<Video>())]
+    pub video: Video,
+
+    /// Audio codec of the synthetic media: aac, opus (Enhanced RTMP) or none.
+    #[arg(long, default_value_t = Audio::Aac, value_parser = choice::<Audio>())]
+    pub audio: Audio,
+
+    /// Picture size of the synthetic video, WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", default_value = "320x180")]
+    pub size: VideoSize,
+
+    /// Frame rate of the synthetic video, N or N/D frames per second (e.g. 30000/1001).
+    #[arg(long, value_name = "N[/D]", default_value = "30")]
+    pub fps: Fps,
+
+    /// Time between key frames of the synthetic video.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub keyframe_interval: Duration,
+
+    /// Send the Enhanced RTMP properties in connect (fourCcList, videoFourCcInfoMap, capsEx) and
+    /// report what the server advertises back; always on with hevc, av1 or opus.
+    #[arg(long)]
+    pub enhanced: bool,
+
     /// Largest message accepted from the server, in bytes.
     #[arg(long, default_value_t = crate::protocol::limits::DEFAULT_MAX_MESSAGE_SIZE)]
     pub max_message_size: u32,
@@ -214,6 +249,13 @@ impl Cli {
             swf_url: self.swf_url.clone(),
             settle: self.settle,
             teardown_wait: self.teardown_wait,
+            duration: self.duration,
+            video: self.video,
+            audio: self.audio,
+            size: self.size,
+            fps: self.fps,
+            keyframe_interval: self.keyframe_interval,
+            enhanced: self.enhanced,
             max_message_size: self.max_message_size,
             ip_family: if self.ipv4 {
                 Family::Ipv4

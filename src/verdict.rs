@@ -148,6 +148,7 @@ pub fn failure_state(kind: FailureKind, timeout_state: State) -> State {
         | FailureKind::HandshakeTruncated
         | FailureKind::Rejected
         | FailureKind::DroppedAfterPublish
+        | FailureKind::CodecRefused
         | FailureKind::ProtocolViolation
         | FailureKind::MessageTooLarge
         | FailureKind::MalformedReply
@@ -222,6 +223,7 @@ mod tests {
                 status: None,
             }),
             server: ServerInfo::default(),
+            published: None,
             notes: Vec::new(),
         }
     }

@@ -4,6 +4,7 @@
 //! probes from one module; the exporter keeps one module per config entry and makes a probe per
 //! request. Nothing here reads the command line.
 
+mod media;
 pub mod options;
 mod targets;
 
@@ -14,7 +15,7 @@ use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
 use crate::redact::Redactor;
-use crate::session::{IpFamily, Mode, SessionConfig};
+use crate::session::{IpFamily, MediaConfig, Mode, SessionConfig};
 use crate::target::Target;
 use crate::verdict::{State, Thresholds};
 use options::{Choice, Family, Handshake, StateName};
@@ -58,6 +59,8 @@ pub struct Module {
     stream_from_file: Option<String>,
     /// The password from `password_file` or `password`.
     password: Option<String>,
+    /// What a publish sends after `Publish.Start`.
+    media: MediaConfig,
 }
 
 /// One target and the session that probes it, with how to judge the outcome.
@@ -150,6 +153,7 @@ impl Module {
                 check_length(flag, v)?;
             }
         }
+        let media = media::media_config(o)?;
         let mode = o.mode.name();
         let thresholds = Thresholds {
             warning: crate::metrics::Limits::parse("--warning", &o.warning, mode)
@@ -182,6 +186,7 @@ impl Module {
             timeout_state,
             stream_from_file,
             password,
+            media,
         })
     }
 
@@ -266,6 +271,11 @@ impl Module {
         if let Some(v) = &o.page_url {
             connect.page_url = Some(v.clone());
         }
+        if self.media.enhanced {
+            connect
+                .extra
+                .extend(crate::media::synth::connect::enhanced_connect_properties());
+        }
         SessionConfig {
             host: target.host.clone(),
             port: target.port,
@@ -288,6 +298,7 @@ impl Module {
             step_timeout: o.step_timeout,
             settle: o.settle,
             teardown_wait: o.teardown_wait,
+            media: self.media.clone(),
             limits: Limits {
                 max_message_size: o.max_message_size,
                 ..Limits::default()

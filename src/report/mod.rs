@@ -1,12 +1,14 @@
 //! The result model and its renderers. Redaction happens here, once, when the model is built:
 //! renderers only ever see masked values (unless `--show-secrets`).
 
+mod media;
 mod nagios;
 mod prometheus;
 pub mod sanitize;
 mod text;
 mod unknown;
 
+pub use media::{AudioSent, EnhancedReport, InfoMap, PublishedReport, VideoSent};
 pub use nagios::{render as nagios, render_many as nagios_many};
 pub use prometheus::render as prometheus;
 pub use text::render as text;
@@ -44,6 +46,9 @@ pub struct Report {
     pub total_critical_ms: Option<f64>,
     pub steps: Vec<StepReport>,
     pub server: ServerReport,
+    /// What the publish sent after `Publish.Start`: `null` when it got no further (and for
+    /// connect checks).
+    pub published: Option<PublishedReport>,
     pub error: Option<ErrorReport>,
     /// Threshold crossings for people, e.g. "connect 4.100 ms > 3.000 ms".
     pub thresholds_crossed: Vec<String>,
@@ -127,6 +132,8 @@ pub struct ServerReport {
     pub peer_bandwidth: Option<PeerBandwidthReport>,
     pub chunk_size: Option<u32>,
     pub stream_id: Option<u32>,
+    /// The Enhanced RTMP codecs the connect reply advertised (`null`: none of those properties).
+    pub enhanced: Option<EnhancedReport>,
     pub acknowledgements_sent: u32,
     pub pings_answered: u32,
     pub statuses: Vec<StatusReport>,
@@ -224,6 +231,10 @@ impl Report {
                 }),
             chunk_size: server.chunk_size,
             stream_id: server.stream_id,
+            enhanced: server
+                .enhanced
+                .as_ref()
+                .map(|a| EnhancedReport::build(a, r)),
             acknowledgements_sent: server.acknowledgements_sent,
             pings_answered: server.pings_answered,
             statuses: server
@@ -277,6 +288,7 @@ impl Report {
             total_critical_ms: upper_ms(th.critical.for_metric("total")),
             steps,
             server,
+            published: outcome.published.as_ref().map(PublishedReport::build),
             error,
             thresholds_crossed: verdict.crossings.iter().map(|c| c.describe()).collect(),
             crossings: verdict
@@ -363,7 +375,7 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
             Step::Connect => "connect to",
             Step::CreateStream => "createStream on",
             Step::Publish => "publish to",
-            Step::Verify => "publish to",
+            Step::Verify | Step::Media => "publish to",
             Step::Unpublish => "unpublish on",
         };
         let peer = if f.step == Step::Dns {
@@ -390,8 +402,17 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
                 .as_deref()
                 .map(|s| redact_stream(s, probe))
                 .unwrap_or_default();
+            let media = match &outcome.published {
+                Some(p) if p.duration.is_some() => format!(
+                    " with {:.2} s of {}/{} media",
+                    p.media_time.as_secs_f64(),
+                    p.synth.video.name(),
+                    p.synth.audio.name()
+                ),
+                _ => String::new(),
+            };
             format!(
-                "publish accepted by {peer} (app {app}, stream {stream}) in {}",
+                "publish{media} accepted by {peer} (app {app}, stream {stream}) in {}",
                 crate::verdict::ms(outcome.total)
             )
         }

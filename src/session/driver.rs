@@ -38,6 +38,7 @@ impl<'a> Session<'a> {
                 total: Duration::ZERO,
                 failure: None,
                 server: ServerInfo::default(),
+                published: None,
                 notes: Vec::new(),
             },
             client: Client::new(),
@@ -248,6 +249,16 @@ impl<'a> Session<'a> {
         let (messages, bytes) = t.decoder().skipped();
         if messages > 0 {
             self.outcome.notes.push(words::skipped(messages, bytes));
+        }
+        let connected = self
+            .record
+            .steps
+            .iter()
+            .any(|r| r.step == Step::Connect && r.ok);
+        let advertised = self.outcome.server.enhanced.as_ref();
+        let note = super::media_out::enhanced_note(&self.cfg.media, advertised);
+        if let (true, Some(note)) = (connected, note) {
+            self.outcome.notes.push(note);
         }
     }
 }

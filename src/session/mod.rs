@@ -32,6 +32,7 @@ mod config;
 mod dial;
 mod driver;
 mod fault;
+mod media_out;
 mod ops;
 mod outcome;
 mod record;
@@ -49,9 +50,10 @@ mod tests;
 
 /// The old name of [`Scenario`].
 pub use config::Scenario as Mode;
-pub use config::{IpFamily, Scenario, SessionConfig};
+pub use config::{IpFamily, MediaConfig, Scenario, SessionConfig};
 pub use outcome::{
-    Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord, Teardown,
+    Failure, FailureKind, Outcome, Published, ServerInfo, StatusRecord, Step, StepRecord,
+    Teardown,
 };
 pub use words::io_words;
 

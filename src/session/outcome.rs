@@ -1,6 +1,8 @@
 //! What a session recorded: its steps with their times, what the server said, and how it ended.
 
+use crate::media::synth::SynthConfig;
 use crate::protocol::command::StatusInfo;
+use crate::protocol::enhanced::Advertised;
 use crate::protocol::handshake::HandshakeInfo;
 use crate::protocol::message::LimitType;
 use std::net::SocketAddr;
@@ -17,11 +19,13 @@ pub enum Step {
     Publish,
     /// The watch after `NetStream.Publish.Start` proving the server kept the session.
     Verify,
+    /// `--duration` of live-paced media, watched like verify.
+    Media,
     Unpublish,
 }
 
 impl Step {
-    pub const ALL: [Step; 8] = [
+    pub const ALL: [Step; 9] = [
         Step::Dns,
         Step::TcpConnect,
         Step::Handshake,
@@ -29,6 +33,7 @@ impl Step {
         Step::CreateStream,
         Step::Publish,
         Step::Verify,
+        Step::Media,
         Step::Unpublish,
     ];
 
@@ -42,6 +47,7 @@ impl Step {
             Step::CreateStream => "create_stream",
             Step::Publish => "publish",
             Step::Verify => "verify",
+            Step::Media => "media",
             Step::Unpublish => "unpublish",
         }
     }
@@ -86,6 +92,9 @@ pub enum FailureKind {
     Rejected,
     /// The server confirmed the publish and then dropped the connection.
     DroppedAfterPublish,
+    /// The server kept the publish, then dropped the connection right after an Enhanced RTMP
+    /// sequence header (HEVC, AV1, Opus): it does not take that codec.
+    CodecRefused,
     /// The bytes broke the chunk stream rules (unknown chunk stream, bad chunk size, ...).
     ProtocolViolation,
     /// A message larger than `--max-message-size` was announced (or partly sent messages would
@@ -108,7 +117,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind, in the order of docs/ERRORS.md.
-    pub const ALL: [FailureKind; 19] = [
+    pub const ALL: [FailureKind; 20] = [
         FailureKind::ResolveFailed,
         FailureKind::ConnectionRefused,
         FailureKind::ConnectFailed,
@@ -120,6 +129,7 @@ impl FailureKind {
         FailureKind::HandshakeTruncated,
         FailureKind::Rejected,
         FailureKind::DroppedAfterPublish,
+        FailureKind::CodecRefused,
         FailureKind::ProtocolViolation,
         FailureKind::MessageTooLarge,
         FailureKind::MalformedReply,
@@ -144,6 +154,7 @@ impl FailureKind {
             FailureKind::HandshakeTruncated => "handshake_truncated",
             FailureKind::Rejected => "rejected",
             FailureKind::DroppedAfterPublish => "dropped_after_publish",
+            FailureKind::CodecRefused => "codec_refused",
             FailureKind::ProtocolViolation => "protocol_violation",
             FailureKind::MessageTooLarge => "message_too_large",
             FailureKind::MalformedReply => "malformed_reply",
@@ -191,6 +202,8 @@ pub struct ServerInfo {
     pub chunk_size: Option<u32>,
     /// The stream id createStream returned.
     pub stream_id: Option<u32>,
+    /// The Enhanced RTMP codecs connect's `_result` advertised (as sent; not sanitised yet).
+    pub enhanced: Option<Advertised>,
     pub acknowledgements_sent: u32,
     pub pings_answered: u32,
     /// How the server took the teardown, when there was one.
@@ -227,6 +240,27 @@ impl Teardown {
     }
 }
 
+/// What the publish sent after `Publish.Start`: the synthetic stream's configuration and how
+/// much of it went out (an item counts once its write completed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Published {
+    pub synth: SynthConfig,
+    /// Whether connect carried the Enhanced RTMP properties.
+    pub enhanced: bool,
+    /// `--duration`, when media was asked for.
+    pub duration: Option<Duration>,
+    /// `@setDataFrame` messages and sequence headers sent (verify's opening).
+    pub metadata: u32,
+    pub sequence_headers: u32,
+    pub video_frames: u64,
+    pub keyframes: u64,
+    pub audio_frames: u64,
+    /// Payload bytes of everything above (FLV tag bodies and the metadata's AMF0).
+    pub bytes: u64,
+    /// The media time the frames sent cover: the due time of the first frame not sent.
+    pub media_time: Duration,
+}
+
 /// Everything a session recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -237,6 +271,8 @@ pub struct Outcome {
     pub total: Duration,
     pub failure: Option<Failure>,
     pub server: ServerInfo,
+    /// What the publish sent after `Publish.Start`; `None` when it got no further.
+    pub published: Option<Published>,
     /// Things worth knowing that did not fail the check.
     pub notes: Vec<String>,
 }
@@ -251,6 +287,7 @@ impl Outcome {
             total: Duration::ZERO,
             failure: None,
             server: ServerInfo::default(),
+            published: None,
             notes: Vec::new(),
         }
     }

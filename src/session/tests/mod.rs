@@ -30,6 +30,7 @@ pub(crate) fn config() -> SessionConfig {
         step_timeout: None,
         settle: Duration::from_millis(200),
         teardown_wait: Duration::from_millis(200),
+        media: Default::default(),
         limits: Limits::default(),
         redactor,
     }
