@@ -2,7 +2,9 @@
 //! is the only module that knows clap; validation is the plan's.
 
 use crate::metrics::parse_duration;
-use crate::plan::options::{self, Audio, Choice, Family, Fps, Handshake, StateName, Video, VideoSize};
+use crate::plan::options::{
+    self, Audio, Choice, Family, Fps, Handshake, StateName, Video, VideoSize,
+};
 use crate::plan::{read_targets, Format, Module, Options, Output, Plan, TargetInput, UsageError};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Parser, ValueEnum};
@@ -368,6 +370,59 @@ mod tests {
         assert_eq!(o.handshake, Handshake::Plain);
         assert_eq!(o.ip_family, Family::Ipv6);
         assert!(o.show_secrets);
+    }
+
+    #[test]
+    fn the_media_options_reach_the_options_and_bad_forms_are_refused_naming_the_flag() {
+        let cli = Cli::try_parse_from([
+            "rtmp-probe",
+            "--duration",
+            "3s",
+            "--video",
+            "hevc",
+            "--audio",
+            "none",
+            "--size",
+            "1280x720",
+            "--fps",
+            "30000/1001",
+            "--keyframe-interval",
+            "1s",
+            "--enhanced",
+            "rtmp://h/a/s",
+        ])
+        .unwrap();
+        let o = cli.options();
+        assert_eq!(o.duration, Some(Duration::from_secs(3)));
+        assert_eq!(o.video, Video::Hevc);
+        assert_eq!(o.audio, Audio::None);
+        assert_eq!(
+            o.size,
+            VideoSize {
+                width: 1280,
+                height: 720
+            }
+        );
+        assert_eq!(
+            o.fps,
+            Fps {
+                num: 30000,
+                den: 1001
+            }
+        );
+        assert_eq!(o.keyframe_interval, Duration::from_secs(1));
+        assert!(o.enhanced);
+        for (flag, value, says) in [
+            ("--size", "1280*720", "is not a size"),
+            ("--fps", "29.97", "is not a frame rate"),
+            ("--video", "vp9", "h264"),
+            ("--duration", "soon", "not a duration"),
+        ] {
+            let e = Cli::try_parse_from(["rtmp-probe", flag, value, "rtmp://h/a/s"])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(flag) && e.contains(says), "{e}");
+        }
     }
 
     #[test]

@@ -78,7 +78,10 @@ fn media_option_given(o: &Options) -> Option<&'static str> {
         ("--audio", o.audio != d.audio),
         ("--size", o.size != d.size),
         ("--fps", o.fps != d.fps),
-        ("--keyframe-interval", o.keyframe_interval != d.keyframe_interval),
+        (
+            "--keyframe-interval",
+            o.keyframe_interval != d.keyframe_interval,
+        ),
     ]
     .into_iter()
     .find_map(|(flag, given)| given.then_some(flag))

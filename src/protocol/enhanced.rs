@@ -169,7 +169,10 @@ mod tests {
         )]);
         let a = advertised(&reply).unwrap();
         assert!(a.accepts("Opus"), "the wildcard forwards anything");
-        let reply = object(vec![("audioFourCcInfoMap", object(vec![("Opus", 2.0.into())]))]);
+        let reply = object(vec![(
+            "audioFourCcInfoMap",
+            object(vec![("Opus", 2.0.into())]),
+        )]);
         assert!(
             !advertised(&reply).unwrap().accepts("Opus"),
             "CanEncode alone is no promise to take it"

@@ -154,7 +154,11 @@ impl MediaOut {
     fn next_frame(&mut self) -> (Outgoing, ItemKind, usize) {
         let item = self.gen.next(unix_micros());
         let len = item.body.len();
-        (self.outgoing(item.kind, item.timestamp_ms, item.body), item.kind, len)
+        (
+            self.outgoing(item.kind, item.timestamp_ms, item.body),
+            item.kind,
+            len,
+        )
     }
 
     /// The end of the video sequence, as encoders send it before they stop.
@@ -193,9 +197,8 @@ impl MediaOut {
     /// "36 video frames (1 keyframe), 56 audio frames, 4.1 kB sent".
     fn progress(&self) -> String {
         let s = &self.sent;
-        let plural = |n: u64, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut out = format!(
             "{} ({})",
             plural(s.video_frames, "video frame", "video frames"),
@@ -227,11 +230,7 @@ impl MediaOut {
             ),
             kind => (kind, format!("{} ({when}; {progress})", f.message)),
         };
-        Failure {
-            kind,
-            message,
-            ..f
-        }
+        Failure { kind, message, ..f }
     }
 }
 
@@ -376,7 +375,11 @@ mod tests {
     fn the_opening_keeps_enhanced_sequence_headers_apart() {
         let mut out = MediaOut::new(&cfg(VideoCodec::H264, AudioCodec::Aac), 1).unwrap();
         let (opening, codecs) = out.opening();
-        assert_eq!(opening.len(), 3, "metadata, AVC and AAC headers in one write");
+        assert_eq!(
+            opening.len(),
+            3,
+            "metadata, AVC and AAC headers in one write"
+        );
         assert!(codecs.is_empty());
         let mut out = MediaOut::new(&cfg(VideoCodec::Hevc, AudioCodec::Opus), 1).unwrap();
         let (opening, codecs) = out.opening();
@@ -388,7 +391,10 @@ mod tests {
         let mut out = MediaOut::new(&cfg(VideoCodec::Av1, AudioCodec::None), 1).unwrap();
         let (opening, codecs) = out.opening();
         assert_eq!((opening.len(), codecs.len()), (1, 1));
-        assert!(matches!(out.gen.next_kind(), ItemKind::VideoFrame { seq: 0, .. }));
+        assert!(matches!(
+            out.gen.next_kind(),
+            ItemKind::VideoFrame { seq: 0, .. }
+        ));
     }
 
     #[test]
@@ -401,7 +407,10 @@ mod tests {
             ..Advertised::default()
         };
         let note = enhanced_note(&hevc, Some(&av1_only)).unwrap();
-        assert!(note.ends_with("but not hvc1 (what the probe sends)"), "{note}");
+        assert!(
+            note.ends_with("but not hvc1 (what the probe sends)"),
+            "{note}"
+        );
         let all = Advertised {
             fourcc_list: Some(vec!["hvc1".into()]),
             ..Advertised::default()

@@ -52,8 +52,7 @@ mod tests;
 pub use config::Scenario as Mode;
 pub use config::{IpFamily, MediaConfig, Scenario, SessionConfig};
 pub use outcome::{
-    Failure, FailureKind, Outcome, Published, ServerInfo, StatusRecord, Step, StepRecord,
-    Teardown,
+    Failure, FailureKind, Outcome, Published, ServerInfo, StatusRecord, Step, StepRecord, Teardown,
 };
 pub use words::io_words;
 

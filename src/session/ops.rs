@@ -355,7 +355,11 @@ impl Session<'_> {
 
     /// Fails verify (or the media step) on an error status (`NetStream.Publish.BadName` after
     /// Start, ...).
-    pub(super) fn refused_at_verify(&mut self, clock: &Clock, received: Received) -> Result<(), Failure> {
+    pub(super) fn refused_at_verify(
+        &mut self,
+        clock: &Clock,
+        received: Received,
+    ) -> Result<(), Failure> {
         if let Some(reply) = self.heard(clock.step, received) {
             if matches!(reply.event, Event::Status { .. }) && reply.error_status().is_some() {
                 return Err(words::rejection(clock.step, reply.status, "publish"));
