@@ -7,7 +7,7 @@ use crate::plan::options::{
 };
 use crate::plan::{read_targets, Format, Module, Options, Output, Plan, TargetInput, UsageError};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use std::time::Duration;
 
 const EXAMPLES: &str = "\
@@ -50,7 +50,7 @@ fn after_help() -> String {
 
 /// Checks that an RTMP server really accepts a published stream, step by step.
 #[derive(Debug, Parser)]
-#[command(name = "rtmp-probe", version, about, after_help = after_help())]
+#[command(name = "rtmp-probe", version, about)]
 pub struct Cli {
     /// rtmp://host[:port]/app[/instance]/stream[?query]; several URLs are probed concurrently.
     #[arg(value_name = "URL")]
@@ -166,26 +166,27 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<Duration>,
 
-    /// Video codec of the synthetic media: h264 (a stream players decode), or hevc or av1 in
-    /// Enhanced RTMP.
-    #[arg(long, default_value_t = Video::H264, value_parser = choice::<Video>())]
-    pub video: Video,
+    /// Video codec of the synthetic media: h264 (a stream players decode; the default), or hevc
+    /// or av1 in Enhanced RTMP.
+    #[arg(long, value_parser = choice::<Video>())]
+    pub video: Option<Video>,
 
-    /// Audio codec of the synthetic media: aac, opus (Enhanced RTMP) or none.
-    #[arg(long, default_value_t = Audio::Aac, value_parser = choice::<Audio>())]
-    pub audio: Audio,
+    /// Audio codec of the synthetic media: aac (the default), opus (Enhanced RTMP) or none.
+    #[arg(long, value_parser = choice::<Audio>())]
+    pub audio: Option<Audio>,
 
-    /// Picture size of the synthetic video, WIDTHxHEIGHT.
-    #[arg(long, value_name = "WxH", default_value = "320x180")]
-    pub size: VideoSize,
+    /// Picture size of the synthetic video, WIDTHxHEIGHT (default 320x180).
+    #[arg(long, value_name = "WxH")]
+    pub size: Option<VideoSize>,
 
-    /// Frame rate of the synthetic video, N or N/D frames per second (e.g. 30000/1001).
-    #[arg(long, value_name = "N[/D]", default_value = "30")]
-    pub fps: Fps,
+    /// Frame rate of the synthetic video, N or N/D frames per second (default 30; e.g.
+    /// 30000/1001).
+    #[arg(long, value_name = "N[/D]")]
+    pub fps: Option<Fps>,
 
-    /// Time between key frames of the synthetic video.
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
-    pub keyframe_interval: Duration,
+    /// Time between key frames of the synthetic video (default 2s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub keyframe_interval: Option<Duration>,
 
     /// Send the Enhanced RTMP properties in connect (fourCcList, videoFourCcInfoMap, capsEx) and
     /// report what the server advertises back; always on with hevc, av1 or opus.
@@ -213,6 +214,15 @@ pub enum CliFormat {
     Prometheus,
 }
 
+/// Whether an argument may ask clap for help: `--help`, `-h`, or `-h` among short flags (`-vh`).
+/// A stream name with `-h` in it only costs the help text's making.
+fn may_ask_for_help(args: &[std::ffi::OsString]) -> bool {
+    args.iter().skip(1).any(|a| {
+        let a = a.to_string_lossy();
+        a == "--help" || (a.starts_with('-') && !a.starts_with("--") && a.contains('h'))
+    })
+}
+
 /// A clap value parser for one of the options' named choices: its names are the possible values
 /// that --help and the completions list, so no other value reaches the parse.
 fn choice<T: Choice + Send + Sync>() -> impl TypedValueParser<Value = T> {
@@ -226,6 +236,25 @@ fn env_value(name: &str) -> Option<String> {
 }
 
 impl Cli {
+    /// The whole command definition, with the examples and metrics after the options (what
+    /// `--help`, the man page and the completions show).
+    pub fn command_with_help() -> clap::Command {
+        Cli::command().after_help(after_help())
+    }
+
+    /// Parses the arguments (the first is the program's name). The text after the options is
+    /// built only when help may be asked for: formatting it cost every check more than all of
+    /// its own option handling.
+    pub fn parse_args(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+        let mut command = if may_ask_for_help(args) {
+            Cli::command_with_help()
+        } else {
+            Cli::command()
+        };
+        let mut matches = command.try_get_matches_from_mut(args)?;
+        Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut command))
+    }
+
     /// The probe options this command line asks for.
     pub fn options(&self) -> Options {
         Options {
@@ -252,11 +281,15 @@ impl Cli {
             settle: self.settle,
             teardown_wait: self.teardown_wait,
             duration: self.duration,
-            video: self.video,
-            audio: self.audio,
-            size: self.size,
-            fps: self.fps,
-            keyframe_interval: self.keyframe_interval,
+            // No clap defaults for these: clap would parse each default on every run (they are
+            // the options' own defaults, which --help names).
+            video: self.video.unwrap_or_default(),
+            audio: self.audio.unwrap_or_default(),
+            size: self.size.unwrap_or_default(),
+            fps: self.fps.unwrap_or_default(),
+            keyframe_interval: self
+                .keyframe_interval
+                .unwrap_or(options::DEFAULT_KEYFRAME_INTERVAL),
             enhanced: self.enhanced,
             max_message_size: self.max_message_size,
             ip_family: if self.ipv4 {
