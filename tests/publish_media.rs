@@ -6,7 +6,9 @@ use crate::support::nginx::Nginx;
 use crate::support::probe::{self, ProbeOutput};
 use crate::support::report;
 use crate::support::rtmp;
-use crate::support::script::{on_status, serve, serve_n, Conn, Served, CSID_NGINX_STATUS};
+use crate::support::script::{
+    on_status, serve, serve_n, Conn, Served, Transcript, CSID_NGINX_STATUS,
+};
 use rtmp_probe::media::synth::find_marker;
 use rtmp_probe::protocol::amf0::Value as AmfValue;
 use rtmp_probe::protocol::chunk::RawMessage;
@@ -24,26 +26,32 @@ fn probe_in_background(args: Vec<String>) -> thread::JoinHandle<ProbeOutput> {
     })
 }
 
-/// Waits until nginx's /stat shows `n` players of `stream` (a player of a stream nobody
-/// publishes yet is kept waiting, so the players see the stream from its first message).
-fn wait_for_players(nginx: &Nginx, stream: &str, n: usize) {
+/// Waits until `ready` holds for the `<stream>` block of `stream` in nginx's /stat page; `what`
+/// says what it waits for, if it never comes.
+fn wait_for_stat(nginx: &Nginx, stream: &str, what: &str, ready: impl Fn(&str) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let stat = nginx.stat();
-        let players = stat
+        let block = stat
             .split("<stream>")
-            .find(|s| s.contains(&format!("<name>{stream}</name>")))
-            .map(|s| s.matches("<client>").count())
-            .unwrap_or(0);
-        if players >= n {
+            .find(|s| s.contains(&format!("<name>{stream}</name>")));
+        if block.is_some_and(&ready) {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "{n} players of {stream} never showed in /stat:\n{stat}"
+            "{what} of {stream} never showed in /stat:\n{stat}"
         );
         thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Waits until nginx's /stat shows `n` players of `stream` (a player of a stream nobody
+/// publishes yet is kept waiting, so the players see the stream from its first message).
+fn wait_for_players(nginx: &Nginx, stream: &str, n: usize) {
+    wait_for_stat(nginx, stream, &format!("{n} players"), |s| {
+        s.matches("<client>").count() >= n
+    });
 }
 
 /// A program run on a thread of its own with a deadline (the output of a player).
@@ -363,22 +371,9 @@ fn with_wait_key_off_nginx_rtmp_relays_hevc_and_av1_exvideotagheaders_as_sent() 
 
 /// Waits until nginx's /stat shows a publisher of `stream`.
 fn wait_for_publisher(nginx: &Nginx, stream: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let stat = nginx.stat();
-        let publishing = stat
-            .split("<stream>")
-            .find(|s| s.contains(&format!("<name>{stream}</name>")))
-            .is_some_and(|s| s.contains("<publishing/>"));
-        if publishing {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "nobody publishes {stream}:\n{stat}"
-        );
-        thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_stat(nginx, stream, "a publisher", |s| {
+        s.contains("<publishing/>")
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,24 +437,41 @@ fn video_frames(c: &mut Conn, n: usize) -> std::io::Result<()> {
     })
 }
 
+/// A server that serves the publish and its metadata, then drops the session (a reset when
+/// `reset`) once the client sent a message `is_header` picks; the probe's codec_refused message
+/// and the script's transcript.
+fn refused_after(
+    args: &[&str],
+    is_header: fn(&Message) -> bool,
+    reset: bool,
+) -> (Value, Transcript) {
+    let served = serve(move |c| {
+        publishing(c)?;
+        c.wait_for(|m| is_header(m).then_some(()))?;
+        if reset {
+            c.reset()
+        } else {
+            c.close()
+        }
+    });
+    let mut all = args.to_vec();
+    all.extend(["-t", "2s"]);
+    let (out, r) = against(&served, &all);
+    critical(&out, &r, "verify", "codec_refused");
+    (r, served.finish_one())
+}
+
 #[test]
 fn a_server_that_drops_the_session_on_the_first_hevc_sequence_header_does_not_accept_hevc() {
-    let served = serve(|c| {
-        publishing(c)?;
-        c.wait_for(|m| ex_video(m).then_some(()))?;
-        c.close()
-    });
-    let (out, r) = against(&served, &["--video", "hevc", "-t", "2s"]);
-    let message = critical(&out, &r, "verify", "codec_refused");
+    let (r, t) = refused_after(&["--video", "hevc"], ex_video, false);
     assert_eq!(
-        message,
+        r["error"]["message"],
         "the server closed the connection after the first HEVC sequence header (Enhanced RTMP): \
          it does not accept hevc"
     );
     // The AAC sequence header went with the metadata, before the window that proved the publish.
     assert_eq!(r["published"]["sequence_headers"], 2);
     assert_eq!(r["published"]["video"]["frames"], 0);
-    let t = served.finish_one();
     let first_ex = t
         .received
         .iter()
@@ -478,19 +490,13 @@ fn a_server_that_drops_the_session_on_the_first_hevc_sequence_header_does_not_ac
 
 #[test]
 fn a_server_that_resets_the_session_on_the_opus_header_does_not_accept_opus_and_h264_passed() {
-    let served = serve(|c| {
-        publishing(c)?;
-        c.wait_for(|m| matches!(m, Message::Audio(b) if b.first() == Some(&0x90)).then_some(()))?;
-        c.reset()
-    });
-    let (out, r) = against(&served, &["--audio", "opus", "-t", "2s"]);
-    let message = critical(&out, &r, "verify", "codec_refused");
+    let opus = |m: &Message| matches!(m, Message::Audio(b) if b.first() == Some(&0x90));
+    let (r, _) = refused_after(&["--audio", "opus"], opus, true);
     assert_eq!(
-        message,
+        r["error"]["message"],
         "the server reset the connection after the first Opus sequence header (Enhanced RTMP): \
          it does not accept opus"
     );
-    served.finish_one();
 }
 
 #[test]

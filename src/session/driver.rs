@@ -4,7 +4,7 @@
 
 use super::config::SessionConfig;
 use super::fault::{Eof, Fault};
-use super::outcome::{Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step};
+use super::outcome::{Failure, FailureKind, Outcome, StatusRecord, Step};
 use super::record::{Clock, Deadline, Record};
 use super::transport::{BoxStream, Transport};
 use super::words;
@@ -31,16 +31,7 @@ impl<'a> Session<'a> {
         Session {
             cfg,
             record: Record::start(cfg.timeout, cfg.step_timeout),
-            outcome: Outcome {
-                started_at: SystemTime::now(),
-                address: None,
-                steps: Vec::new(),
-                total: Duration::ZERO,
-                failure: None,
-                server: ServerInfo::default(),
-                published: None,
-                notes: Vec::new(),
-            },
+            outcome: Outcome::empty(SystemTime::now()),
             client: Client::new(),
             transport: None,
             given: None,

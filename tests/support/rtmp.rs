@@ -104,6 +104,12 @@ impl Client {
 
     /// createStream, then publish `name`; returns the code of the onStatus that answers it.
     pub fn publish(&mut self, name: &str) -> String {
+        self.on_new_stream(|tx| Command::publish(tx, name, "live"))
+    }
+
+    /// createStream, then the command `make` builds (with the next transaction id) on the new
+    /// stream; returns the code of the onStatus that answers it.
+    fn on_new_stream(&mut self, make: impl FnOnce(f64) -> Command) -> String {
         let c = self.call(0, Command::create_stream);
         let id = c
             .arguments
@@ -112,7 +118,7 @@ impl Client {
             .expect("stream id") as u32;
         let tx = self.next_transaction;
         self.next_transaction += 1.0;
-        self.send(8, id, Command::publish(tx, name, "live"));
+        self.send(8, id, make(tx));
         let c = self.wait(&|c| c.name == "onStatus");
         c.status().map(|s| s.code).unwrap_or_default()
     }
@@ -121,17 +127,7 @@ impl Client {
 impl Client {
     /// createStream, then `play(name)`; returns the code of the onStatus that answers it.
     pub fn play(&mut self, name: &str) -> String {
-        let c = self.call(0, Command::create_stream);
-        let id = c
-            .arguments
-            .first()
-            .and_then(|v| v.as_f64())
-            .expect("stream id") as u32;
-        let tx = self.next_transaction;
-        self.next_transaction += 1.0;
-        self.send(8, id, Command::play(tx, name));
-        let c = self.wait(&|c| c.name == "onStatus");
-        c.status().map(|s| s.code).unwrap_or_default()
+        self.on_new_stream(|tx| Command::play(tx, name))
     }
 
     /// Every audio, video and data message the server sends, whole, in order: until `until`,
