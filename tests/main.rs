@@ -16,6 +16,7 @@ mod hardening;
 mod harness;
 mod media;
 mod publish;
+mod rtmps;
 mod synth;
 mod targets;
 mod thresholds;
