@@ -594,3 +594,104 @@ fn a_tls_session_cut_without_close_notify_is_tls_truncated_and_close_notify_is_c
         "{r}"
     );
 }
+
+#[test]
+fn the_exporter_probes_an_rtmps_target_with_blackbox_tls_names_and_one_config_per_module() {
+    use crate::support::exporter::Exporter;
+    let rig = Rig::start();
+    let config = format!(
+        "allow_targets: [\"localhost\", \"127.0.0.1\"]\nmodules:\n  rtmps: {{mode: publish, timeout: 5s, ca_file: \"{}\"}}\n  insecure: {{mode: connect, timeout: 2s, insecure: true}}\n",
+        rig.ca()
+    );
+    let ex = Exporter::start(&config, &[]);
+    let target = rig.url(good(&rig), "localhost", "exporter-{random}");
+    let expected = {
+        let made = rig.pki.made.duration_since(UNIX_EPOCH).unwrap_or_default();
+        (made + Duration::from_secs(90 * 86_400)).as_secs_f64()
+    };
+    // Twice: the module's configuration is built once and serves every probe.
+    for _ in 0..2 {
+        let r = ex.probe(&target, "rtmps");
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.sample("probe_success"), Some(1.0), "{}", r.body);
+        assert_eq!(r.sample("probe_rtmp_status"), Some(0.0), "{}", r.body);
+        let expiry = r
+            .sample("probe_ssl_earliest_cert_expiry")
+            .unwrap_or_else(|| panic!("no probe_ssl_earliest_cert_expiry: {}", r.body));
+        assert!((expiry - expected).abs() <= 2.0, "{expiry} vs {expected}");
+        let left = r
+            .sample("probe_rtmp_cert_expires_in_seconds")
+            .unwrap_or(0.0);
+        assert!(
+            (89.0 * 86_400.0..90.0 * 86_400.0).contains(&left),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.sample("probe_tls_version_info{version=\"TLS 1.3\"}") == Some(1.0)
+                || r.sample("probe_tls_version_info{version=\"TLS 1.2\"}") == Some(1.0),
+            "{}",
+            r.body
+        );
+        assert_eq!(r.sample("probe_rtmp_tls_verified"), Some(1.0), "{}", r.body);
+        assert!(
+            r.sample("probe_rtmp_duration_seconds{phase=\"tls\"}")
+                .is_some_and(|v| v > 0.0),
+            "{}",
+            r.body
+        );
+        assert!(
+            !r.body.contains("rtmps://") && !r.body.contains("exporter-"),
+            "{}",
+            r.body
+        );
+        promtool_check(&r.body);
+    }
+    // --insecure in a module: the self-signed certificate passes, and the exposition says so.
+    let self_signed = rig.url(Listener::Cert(Case::SelfSigned), "localhost", "");
+    let r = ex.probe(self_signed.trim_end_matches('/'), "insecure");
+    assert_eq!(r.sample("probe_success"), Some(1.0), "{}", r.body);
+    assert_eq!(r.sample("probe_rtmp_tls_verified"), Some(0.0), "{}", r.body);
+    // A module without the CA: the certificate is refused with its kind.
+    let untrusted =
+        "allow_targets: [\"localhost\"]\nmodules:\n  plain: {mode: connect, timeout: 2s}\n";
+    let ex = Exporter::start(untrusted, &[]);
+    let r = ex.probe(&target, "plain");
+    assert_eq!(r.sample("probe_success"), Some(0.0), "{}", r.body);
+    assert_eq!(
+        r.sample("probe_rtmp_failure_info{step=\"tls\",kind=\"tls_untrusted\"}"),
+        Some(1.0),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("probe_ssl_earliest_cert_expiry "),
+        "{}",
+        r.body
+    );
+    promtool_check(&r.body);
+}
+
+#[test]
+fn the_exporter_refuses_a_config_whose_ca_file_cannot_be_read() {
+    use crate::support::probe::{run_program, BINARY};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let config = dir.path().join("bad.yml");
+    std::fs::write(
+        &config,
+        "modules:\n  rtmps: {mode: connect, ca_file: /nonexistent/ca.pem}\n",
+    )
+    .expect("write the config");
+    let out = run_program(
+        BINARY,
+        &["serve", "--check-config", &config.to_string_lossy()],
+        &[],
+        Duration::from_secs(10),
+    );
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr
+            .contains("bad.yml: module \"rtmps\": --ca-file /nonexistent/ca.pem: "),
+        "{out}"
+    );
+}
