@@ -525,7 +525,7 @@ mod scripted {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("its address").port();
         thread::spawn(move || {
-            let Ok((mut tcp, _)) = listener.accept() else {
+            let Ok((tcp, _)) = listener.accept() else {
                 return;
             };
             let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
@@ -539,7 +539,7 @@ mod scripted {
             }
             // A plain handshake: S0, S1 (time and zero fields 0, the rest any bytes), S2 = C1.
             let mut answer = vec![3u8];
-            answer.extend(std::iter::repeat_n(0u8, 8));
+            answer.extend([0u8; 8]);
             answer.extend((0..1528).map(|i| (i % 251) as u8));
             answer.extend_from_slice(c0c1.get(1..).unwrap_or_default());
             if tls.write_all(&answer).and_then(|()| tls.flush()).is_err() {
