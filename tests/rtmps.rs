@@ -3,11 +3,10 @@
 //! listener that never answers, and a scripted TLS server that ends its session on cue. Each
 //! test asserts the state, the kind, the message and that the run ended within its bound.
 
-use crate::support::nginx::Nginx;
 use crate::support::probe::{self, ProbeOutput};
 use crate::support::report;
 use crate::support::tls::{
-    silent_listener, Case, Listener, Pki, TlsFront, CA_NAME, EXPIRED_NOT_AFTER,
+    silent_listener, Case, Listener, Pki, TlsRig as Rig, CA_NAME, EXPIRED_NOT_AFTER,
 };
 use crate::targets::promtool_check;
 use serde_json::Value;
@@ -16,29 +15,14 @@ use std::time::{Duration, UNIX_EPOCH};
 /// What "ends within its bound" allows past `--timeout`: starting the process, the scheduler.
 const SLACK: Duration = Duration::from_millis(700);
 
-/// A private nginx-rtmp, the test PKI and the TLS front proxying to it.
-struct Rig {
-    front: TlsFront,
-    pki: Pki,
-    rtmp: Nginx,
+/// `rtmps://HOST:PORT/live/STREAM` on a listener of the front.
+fn tls_url(rig: &Rig, listener: Listener, host: &str, stream: &str) -> String {
+    format!("rtmps://{host}:{}/live/{stream}", rig.front.port(listener))
 }
 
-impl Rig {
-    fn start() -> Rig {
-        let rtmp = Nginx::start();
-        let pki = Pki::new();
-        let front = TlsFront::start(&pki, rtmp.rtmp_port());
-        Rig { front, pki, rtmp }
-    }
-
-    /// `rtmps://HOST:PORT/live/STREAM` on a listener of the front.
-    fn url(&self, listener: Listener, host: &str, stream: &str) -> String {
-        format!("rtmps://{host}:{}/live/{stream}", self.front.port(listener))
-    }
-
-    fn ca(&self) -> String {
-        self.pki.ca_file().to_string_lossy().into_owned()
-    }
+/// The test CA's file, for `--ca-file`.
+fn ca(rig: &Rig) -> String {
+    rig.pki.ca_file().to_string_lossy().into_owned()
 }
 
 /// Runs the probe with `-t 5s` and these arguments; asserts it ended within the bound.
@@ -76,8 +60,8 @@ fn good(rig: &Rig) -> Listener {
 #[test]
 fn a_publish_over_rtmps_with_the_test_ca_is_ok_with_the_certificate_facts_in_json() {
     let rig = Rig::start();
-    let url = rig.url(good(&rig), "localhost", "tls-{random}");
-    let out = run(&["--ca-file", &rig.ca(), "--format", "json", &url]);
+    let url = tls_url(&rig, good(&rig), "localhost", "tls-{random}");
+    let out = run(&["--ca-file", &ca(&rig), "--format", "json", &url]);
     assert_eq!(out.code, 0, "{out}");
     let r = json(&out);
     assert_eq!(r["status"], "OK");
@@ -145,8 +129,8 @@ fn a_publish_over_rtmps_with_the_test_ca_is_ok_with_the_certificate_facts_in_jso
 #[test]
 fn the_nagios_line_text_and_long_output_of_an_rtmps_check_show_tls_and_cert_days() {
     let rig = Rig::start();
-    let url = rig.url(good(&rig), "127.0.0.1", "tls-{random}");
-    let out = run(&["--ca-file", &rig.ca(), "-v", &url]);
+    let url = tls_url(&rig, good(&rig), "127.0.0.1", "tls-{random}");
+    let out = run(&["--ca-file", &ca(&rig), "-v", &url]);
     assert_eq!(out.code, 0, "{out}");
     assert!(
         line(&out).starts_with("RTMP OK - publish accepted by 127.0.0.1:"),
@@ -162,7 +146,7 @@ fn the_nagios_line_text_and_long_output_of_an_rtmps_check_show_tls_and_cert_days
         "{out}"
     );
     assert!(out.stdout.contains("(89 days left)"), "{out}");
-    let text = run(&["--ca-file", &rig.ca(), "--format", "text", &url]);
+    let text = run(&["--ca-file", &ca(&rig), "--format", "text", &url]);
     assert!(text.stdout.contains("step tls "), "{text}");
     assert!(text.stdout.contains("tls chain: 1 certificate"), "{text}");
     assert!(text.stdout.contains("+ 1 from --ca-file"), "{text}");
@@ -172,7 +156,11 @@ fn the_nagios_line_text_and_long_output_of_an_rtmps_check_show_tls_and_cert_days
 fn without_its_ca_file_a_good_certificate_is_critical_tls_untrusted() {
     let rig = Rig::start();
     let port = rig.front.cert_port(Case::Good);
-    let out = run(&["--format", "json", &rig.url(good(&rig), "localhost", "x")]);
+    let out = run(&[
+        "--format",
+        "json",
+        &tls_url(&rig, good(&rig), "localhost", "x"),
+    ]);
     assert_eq!(out.code, 2, "{out}");
     let r = json(&out);
     assert_eq!(r["error"]["step"], "tls");
@@ -194,8 +182,8 @@ fn without_its_ca_file_a_good_certificate_is_critical_tls_untrusted() {
 #[test]
 fn an_expired_certificate_is_critical_with_its_date() {
     let rig = Rig::start();
-    let url = rig.url(Listener::Cert(Case::Expired), "localhost", "x");
-    let out = run(&["--ca-file", &rig.ca(), &url]);
+    let url = tls_url(&rig, Listener::Cert(Case::Expired), "localhost", "x");
+    let out = run(&["--ca-file", &ca(&rig), &url]);
     assert_eq!(out.code, 2, "{out}");
     assert!(
         line(&out).starts_with("RTMP CRITICAL - TLS handshake with 127.0.0.1:"),
@@ -209,15 +197,20 @@ fn an_expired_certificate_is_critical_with_its_date() {
         line(&out).contains("days ago: renew it on the server"),
         "{out}"
     );
-    let r = json(&run(&["--ca-file", &rig.ca(), "-f", "json", &url]));
+    let r = json(&run(&["--ca-file", &ca(&rig), "-f", "json", &url]));
     assert_eq!(r["error"]["kind"], "tls_expired");
 }
 
 #[test]
 fn a_certificate_for_other_names_is_a_mismatch_that_lists_them_and_sni_fixes_it() {
     let rig = Rig::start();
-    let url = rig.url(Listener::Cert(Case::WrongName), "localhost", "n-{random}");
-    let out = run(&["--ca-file", &rig.ca(), "-f", "json", &url]);
+    let url = tls_url(
+        &rig,
+        Listener::Cert(Case::WrongName),
+        "localhost",
+        "n-{random}",
+    );
+    let out = run(&["--ca-file", &ca(&rig), "-f", "json", &url]);
     assert_eq!(out.code, 2, "{out}");
     let r = json(&out);
     assert_eq!(r["error"]["kind"], "tls_name_mismatch");
@@ -229,7 +222,7 @@ fn a_certificate_for_other_names_is_a_mismatch_that_lists_them_and_sni_fixes_it(
     );
     let out = run(&[
         "--ca-file",
-        &rig.ca(),
+        &ca(&rig),
         "--sni",
         "other.example",
         "-f",
@@ -245,8 +238,13 @@ fn a_certificate_for_other_names_is_a_mismatch_that_lists_them_and_sni_fixes_it(
 #[test]
 fn a_self_signed_certificate_is_critical_and_ok_only_with_insecure_which_every_format_says() {
     let rig = Rig::start();
-    let url = rig.url(Listener::Cert(Case::SelfSigned), "localhost", "s-{random}");
-    let out = run(&["--ca-file", &rig.ca(), &url]);
+    let url = tls_url(
+        &rig,
+        Listener::Cert(Case::SelfSigned),
+        "localhost",
+        "s-{random}",
+    );
+    let out = run(&["--ca-file", &ca(&rig), &url]);
     assert_eq!(out.code, 2, "{out}");
     assert!(
         line(&out).contains("the certificate is self-signed"),
@@ -298,8 +296,8 @@ fn a_self_signed_certificate_is_critical_and_ok_only_with_insecure_which_every_f
 #[test]
 fn a_tls_1_1_only_listener_is_critical_no_common_protocol() {
     let rig = Rig::start();
-    let url = rig.url(Listener::Tls11Only, "localhost", "x");
-    let out = run(&["--ca-file", &rig.ca(), "-f", "json", &url]);
+    let url = tls_url(&rig, Listener::Tls11Only, "localhost", "x");
+    let out = run(&["--ca-file", &ca(&rig), "-f", "json", &url]);
     assert_eq!(out.code, 2, "{out}");
     let r = json(&out);
     assert_eq!(r["error"]["step"], "tls");
@@ -352,8 +350,8 @@ fn a_listener_that_never_answers_the_client_hello_times_out_at_the_tls_step_on_t
 fn cert_days_warns_below_14_days_by_default_and_any_cert_days_threshold_replaces_it() {
     let rig = Rig::start();
     // The chain's intermediate expires in 10 days (9 whole days), its leaf in 60.
-    let url = rig.url(Listener::Cert(Case::Chain), "localhost", "c-{random}");
-    let ca = rig.ca();
+    let url = tls_url(&rig, Listener::Cert(Case::Chain), "localhost", "c-{random}");
+    let ca = ca(&rig);
     let out = run(&["--ca-file", &ca, &url]);
     assert_eq!(out.code, 1, "{out}");
     assert!(
@@ -389,7 +387,7 @@ fn cert_days_warns_below_14_days_by_default_and_any_cert_days_threshold_replaces
     assert_eq!(r["crossings"][0]["metric"], "cert_days");
     assert_eq!(r["crossings"][0]["range"], "14:");
     // The good certificate, 89 days: OK by default, WARNING under a higher bar.
-    let good = rig.url(Listener::Cert(Case::Good), "localhost", "g-{random}");
+    let good = tls_url(&rig, Listener::Cert(Case::Good), "localhost", "g-{random}");
     assert_eq!(run(&["--ca-file", &ca, &good]).code, 0);
     let out = run(&["--ca-file", &ca, "-w", "cert_days=100:", &good]);
     assert_eq!(out.code, 1, "{out}");
@@ -403,8 +401,8 @@ fn cert_days_warns_below_14_days_by_default_and_any_cert_days_threshold_replaces
 #[test]
 fn the_prometheus_textfile_carries_the_earliest_expiry_and_the_days_left() {
     let rig = Rig::start();
-    let ca = rig.ca();
-    let tls_url = rig.url(Listener::Cert(Case::Good), "localhost", "p-{random}");
+    let ca = ca(&rig);
+    let tls_url = tls_url(&rig, Listener::Cert(Case::Good), "localhost", "p-{random}");
     let plain = rig.rtmp.url("live", "p-{random}");
     let out = run(&["--ca-file", &ca, "-f", "prometheus", &tls_url, &plain]);
     assert_eq!(out.code, 0, "{out}");
@@ -601,10 +599,10 @@ fn the_exporter_probes_an_rtmps_target_with_blackbox_tls_names_and_one_config_pe
     let rig = Rig::start();
     let config = format!(
         "allow_targets: [\"localhost\", \"127.0.0.1\"]\nmodules:\n  rtmps: {{mode: publish, timeout: 5s, ca_file: \"{}\"}}\n  insecure: {{mode: connect, timeout: 2s, insecure: true}}\n",
-        rig.ca()
+        ca(&rig)
     );
     let ex = Exporter::start(&config, &[]);
-    let target = rig.url(good(&rig), "localhost", "exporter-{random}");
+    let target = tls_url(&rig, good(&rig), "localhost", "exporter-{random}");
     let expected = {
         let made = rig.pki.made.duration_since(UNIX_EPOCH).unwrap_or_default();
         (made + Duration::from_secs(90 * 86_400)).as_secs_f64()
@@ -648,7 +646,7 @@ fn the_exporter_probes_an_rtmps_target_with_blackbox_tls_names_and_one_config_pe
         promtool_check(&r.body);
     }
     // --insecure in a module: the self-signed certificate passes, and the exposition says so.
-    let self_signed = rig.url(Listener::Cert(Case::SelfSigned), "localhost", "");
+    let self_signed = tls_url(&rig, Listener::Cert(Case::SelfSigned), "localhost", "");
     let r = ex.probe(self_signed.trim_end_matches('/'), "insecure");
     assert_eq!(r.sample("probe_success"), Some(1.0), "{}", r.body);
     assert_eq!(r.sample("probe_rtmp_tls_verified"), Some(0.0), "{}", r.body);

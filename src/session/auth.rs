@@ -13,6 +13,7 @@
 //! the connect that carries them is logged or traced, and handed to the report with the record.
 
 use super::driver::Session;
+use super::ops::os_random;
 use super::outcome::{
     AttemptResult, AuthAttempt, AuthRecord, Failure, FailureKind, Step, StepRecord,
 };
@@ -20,7 +21,6 @@ use super::record::Clock;
 use crate::protocol::auth::{
     parse_refusal, AuthFailureKind, AuthFlow, ConnectNames, Next, Refusal,
 };
-use std::time::SystemTime;
 use tokio::time::Instant;
 
 impl Session<'_> {
@@ -72,7 +72,7 @@ impl Session<'_> {
         let mut refusal = refusal;
         loop {
             let said = attempt.description.clone().unwrap_or_default();
-            let next = flow.on_refusal(&said, client_random());
+            let next = flow.on_refusal(&said, os_random());
             // Before anything that carries them is sent, logged or traced.
             for secret in flow.secrets() {
                 self.redactor.add(secret);
@@ -200,20 +200,6 @@ fn refusal_description(refusal: &Failure) -> String {
         .unwrap_or_default()
 }
 
-/// Four fresh bytes from the OS for the client challenge (Adobe) or client nonce (Limelight);
-/// should the OS source fail, something that varies.
-fn client_random() -> [u8; 4] {
-    let mut random = [0u8; 4];
-    if getrandom::fill(&mut random).is_err() {
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0x5eed);
-        random = nanos.wrapping_mul(2_654_435_761).to_be_bytes();
-    }
-    random
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,7 +212,7 @@ mod tests {
     }
 
     #[test]
-    fn client_randoms_differ() {
-        assert_ne!(client_random(), client_random());
+    fn client_challenges_differ_from_one_refusal_to_the_next() {
+        assert_ne!(os_random::<4>(), os_random::<4>());
     }
 }

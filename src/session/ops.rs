@@ -134,7 +134,7 @@ impl Session<'_> {
 
     async fn shake_hands(&mut self, clock: &Clock) -> Result<(), Failure> {
         let deadline = clock.deadline;
-        let mut hs = ClientHandshake::new(self.cfg.handshake, 0, handshake_random());
+        let mut hs = ClientHandshake::new(self.cfg.handshake, 0, os_random());
         let fail = |kind, message: String| Failure {
             step: Step::Handshake,
             kind,
@@ -430,10 +430,10 @@ impl Session<'_> {
     }
 }
 
-/// C1's random bytes. Not a secret: any bytes do; should the system's source fail, something
-/// that varies.
-fn handshake_random() -> [u8; 1528] {
-    let mut random = [0u8; 1528];
+/// Random bytes from the OS: C1's (not a secret: any bytes do), an authentication's client
+/// challenge or nonce. Should the system's source fail, something that varies.
+pub(super) fn os_random<const N: usize>() -> [u8; N] {
+    let mut random = [0u8; N];
     if getrandom::fill(&mut random).is_err() {
         let seed = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)

@@ -112,9 +112,13 @@ fn nagios_refuses_the_commands_defined_twice() {
 /// in nagios/example.cfg: `RTMP publish` ([`publish_command`]) and `RTMP connect`
 /// ([`connect_command`], with the optional fifth argument); and `more` services (name, command).
 fn write_objects(dir: &Path, rtmp_port: u16, more: &[(&str, String)]) -> std::path::PathBuf {
-    let mut extra = String::new();
-    for (name, command) in more {
-        extra.push_str(&format!(
+    let mut services = String::new();
+    let first = [
+        ("RTMP publish", publish_command(rtmp_port)),
+        ("RTMP connect", connect_command(rtmp_port)),
+    ];
+    for (name, command) in first.iter().chain(more) {
+        services.push_str(&format!(
             "define service {{
     host_name           rtmp-test
     service_description {name}
@@ -165,31 +169,7 @@ define host {{
     contacts            nobody
     notification_period 24x7
 }}
-define service {{
-    host_name           rtmp-test
-    service_description RTMP publish
-    check_command       {publish}
-    check_interval      1
-    retry_interval      1
-    max_check_attempts  1
-    check_period        24x7
-    contacts            nobody
-    notification_period 24x7
-}}
-define service {{
-    host_name           rtmp-test
-    service_description RTMP connect
-    check_command       {connect}
-    check_interval      1
-    retry_interval      1
-    max_check_attempts  1
-    check_period        24x7
-    contacts            nobody
-    notification_period 24x7
-}}
-{extra}",
-        publish = publish_command(rtmp_port),
-        connect = connect_command(rtmp_port),
+{services}"
     );
     let path = dir.join("objects.cfg");
     fs::write(&path, objects).expect("write objects.cfg");
