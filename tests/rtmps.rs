@@ -7,6 +7,7 @@ use crate::support::probe::{self, ProbeOutput};
 use crate::support::report;
 use crate::support::tls::{
     silent_listener, Case, Listener, Pki, TlsRig as Rig, CA_NAME, EXPIRED_NOT_AFTER,
+    NOT_YET_VALID_NOT_BEFORE,
 };
 use crate::targets::promtool_check;
 use serde_json::Value;
@@ -180,7 +181,7 @@ fn without_its_ca_file_a_good_certificate_is_critical_tls_untrusted() {
 }
 
 #[test]
-fn an_expired_certificate_is_critical_with_its_date() {
+fn an_expired_certificate_is_critical_with_its_date_and_one_not_yet_valid_names_its_start() {
     let rig = Rig::start();
     let url = tls_url(&rig, Listener::Cert(Case::Expired), "localhost", "x");
     let out = run(&["--ca-file", &ca(&rig), &url]);
@@ -199,6 +200,20 @@ fn an_expired_certificate_is_critical_with_its_date() {
     );
     let r = json(&run(&["--ca-file", &ca(&rig), "-f", "json", &url]));
     assert_eq!(r["error"]["kind"], "tls_expired");
+    let url = tls_url(&rig, Listener::Cert(Case::NotYetValid), "localhost", "x");
+    let out = run(&["--ca-file", &ca(&rig), "-f", "json", &url]);
+    assert_eq!(out.code, 2, "{out}");
+    let r = json(&out);
+    assert_eq!(r["error"]["kind"], "tls_not_yet_valid");
+    let message = r["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("is not valid before {NOT_YET_VALID_NOT_BEFORE}, ")),
+        "{message}"
+    );
+    assert!(
+        message.contains("check the clock of this machine"),
+        "{message}"
+    );
 }
 
 #[test]
