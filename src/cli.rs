@@ -114,7 +114,8 @@ pub struct Cli {
     #[arg(long = "output", value_name = "FILE")]
     pub output_file: Option<std::path::PathBuf>,
 
-    /// More detail: -v long output and info logs on stderr, -vv debug, -vvv trace.
+    /// More detail: -v long output, and on stderr each step with what was sent and what came
+    /// back; -vv every message; -vvv every read and housekeeping answer.
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
     pub verbose: u8,
 
