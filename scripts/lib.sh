@@ -133,7 +133,7 @@ service_links() {
 # Package upgrades keep them disabled (deb-systemd-helper enables a unit again only if it was).
 # Prints what systemctl is-enabled says afterwards.
 disable_new_services() {
-  local before=$1 after=$2 link name units=() scripts=() unit
+  local before=$1 after=$2 link name units=() scripts=() own=() unit
   while IFS= read -r link; do
     [ -n "$link" ] || continue
     case $link in
@@ -143,15 +143,22 @@ disable_new_services() {
         case " ${scripts[*]} " in *" $name "*) ;; *) scripts+=("$name") ;; esac
         ;;
       *)
-        # A wants/requires link is named after its unit; an alias points to its unit.
+        # A wants/requires link is named after its unit; an alias points to its unit. The init
+        # system's own units (getty@tty1, remote-fs.target... when this install brought systemd
+        # itself, into a container that lacked it) stay as systemd's package set them.
         case $link in
           /etc/systemd/system/*/*) name=${link##*/} ;;
           *) name=$(basename "$(readlink "$link")") ;;
         esac
+        if [ "$(dpkg-query -S "$(readlink "$link")" 2>/dev/null | cut -d: -f1)" = systemd ]; then
+          own+=("$name")
+          continue
+        fi
         case " ${units[*]} " in *" $name "*) ;; *) units+=("$name") ;; esac
         ;;
     esac
   done < <(comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after"))
+  [ "${#own[@]}" = 0 ] || say "left as the systemd package set them: ${own[*]}"
   [ "${#scripts[@]}" -gt 0 ] || [ "${#units[@]}" -gt 0 ] || {
     say "the install enabled no service"
     return 0
@@ -175,7 +182,9 @@ disable_new_services() {
     fi
   done
   local left
-  left=$(comm -13 <(printf '%s\n' "$before") <(service_links))
+  left=$(comm -13 <(printf '%s\n' "$before") <(service_links) | while IFS= read -r link; do
+    [ "$(dpkg-query -S "$(readlink "$link")" 2>/dev/null | cut -d: -f1)" = systemd ] || printf '%s\n' "$link"
+  done)
   [ -z "$left" ] || say "warning: still enabled after disabling: $left"
   if command -v systemctl >/dev/null 2>&1; then
     for name in "${scripts[@]}"; do
