@@ -14,7 +14,7 @@ ensure_c_toolchain
 ensure_nginx_rtmp
 install_queued
 
-say "building rtmp-probe (cargo build --release --locked; the first build takes about 2 minutes)"
+say "building rtmp-probe (cargo build --release --locked; 2 to 3 minutes the first time on 2 idle cores)"
 cargo build --release --locked
 probe="${CARGO_TARGET_DIR:-target}/release/rtmp-probe"
 [ -x "$probe" ] || die "the build did not produce $probe"
