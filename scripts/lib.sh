@@ -324,6 +324,12 @@ ensure_test_prerequisites() {
   ensure_systemd_analyze
   ensure_ecosystem_tools
   install_queued
+  # As another user than root, the Icinga 2 tests need to read Debian's stock templates, which
+  # /etc/icinga2 keeps for root and the nagios group.
+  local templates=/etc/icinga2/conf.d/templates.conf
+  if [ "$(id -u)" -ne 0 ] && [ "$INSTALL_BATCH" -eq 0 ] && ! [ -r "$templates" ]; then
+    say "warning: $(id -un) cannot read $templates, so the Icinga 2 tests will fail: sudo adduser $(id -un) nagios, and log in again (or run as root)"
+  fi
 }
 
 # Stops the system nginx service if the package install started it after all (port 80 is not ours):
