@@ -128,7 +128,7 @@ def main():
         fail(
             f'Cargo.toml says rust-version = "{declared}" but the locked crates need Rust {build_min} '
             f"to build ({', '.join(build_by)}): set rust-version = \"{build_min}\" in Cargo.toml and "
-            f"the build minimum in README.md (Install) to {build_min}"
+            f"the build minimum in README.md (Quick start) to {build_min}"
         )
     build_stated = declared
     test_stated = max(test_min, declared, key=version_key)
