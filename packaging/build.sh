@@ -9,8 +9,9 @@
 # Needs cargo-deb and cargo-generate-rpm at the versions CI pins (CARGO_DEB_VERSION and
 # CARGO_GENERATE_RPM_VERSION in scripts/lib.sh; scripts/ci-ecosystem.sh installs them), a C compiler
 # and libc6-dev (installed with apt-get if missing). Prints the paths of the two packages on stdout;
-# everything else, cargo's own progress included, goes to stderr. The first run takes a few minutes
-# (the release build: fat LTO, one codegen unit); each step says when it starts and how long it took.
+# everything else, cargo's own progress included, goes to stderr. The first run takes about 3 minutes
+# on 2 idle cores (a debug build for gen-assets, then the release build: fat LTO, one codegen unit);
+# each step says when it starts and how long it took.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
@@ -53,7 +54,7 @@ cargo run --locked --example gen-assets -- "$assets" >&2
 gzip -9 -n -f "$assets/rtmp-probe.1"
 done_step "generated the man page and completions"
 
-say "building the release binary (scripts/build-release.sh: 3 to 5 minutes the first time, on 2 cores)"
+say "building the release binary (scripts/build-release.sh: about 1.5 minutes the first time on 2 idle cores)"
 bin=$(scripts/build-release.sh)
 host=$(host_triple)
 done_step "built $bin"

@@ -14,7 +14,7 @@ ensure_c_toolchain
 ensure_nginx_rtmp
 install_queued
 
-say "building rtmp-probe (cargo build --release --locked; 2 to 3 minutes the first time on 2 idle cores)"
+say "building rtmp-probe (cargo build --release --locked; 1 to 2.5 minutes the first time on 2 idle cores)"
 cargo build --release --locked
 probe="${CARGO_TARGET_DIR:-target}/release/rtmp-probe"
 [ -x "$probe" ] || die "the build did not produce $probe"
