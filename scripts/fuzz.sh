@@ -103,14 +103,14 @@ seed_all() {
   # authentication's refusals, separated by 0x00, as Wowza (adobe) and Limelight (llnw) word them.
   local reject='[ AccessManager.Reject ] : '
   printf '%s\0%s\0%s' \
-    "$reject[ code=403 need auth; authmod=adobe ] : " \
-    "$reject[ authmod=adobe ] : ?reason=needauth&user=bob&salt=Kx9sAA==&challenge=4lmAAA==&opaque=vgoAAA==" \
-    "$reject[ authmod=adobe ] : ?reason=authfailed&opaque=vgoAAA==" | seed auth_refusal adobe-rounds '\x01'
+    "${reject}[ code=403 need auth; authmod=adobe ] : " \
+    "${reject}[ authmod=adobe ] : ?reason=needauth&user=bob&salt=Kx9sAA==&challenge=4lmAAA==&opaque=vgoAAA==" \
+    "${reject}[ authmod=adobe ] : ?reason=authfailed&opaque=vgoAAA==" | seed auth_refusal adobe-rounds '\x01'
   printf '%s\0%s\0%s' \
-    "$reject[ code=403 need auth; authmod=llnw ] : " \
-    "$reject[ authmod=llnw ] : ?reason=needauth&user=bob&nonce=MTIzNDU2Nzg5" \
-    "$reject[ authmod=llnw ] : ?reason=nosuchuser" | seed auth_refusal llnw-rounds '\x01'
-  printf '%s' "$reject[ code=403 need auth; authmod=adobe ] : " | seed auth_refusal no-credentials '\x00'
+    "${reject}[ code=403 need auth; authmod=llnw ] : " \
+    "${reject}[ authmod=llnw ] : ?reason=needauth&user=bob&nonce=MTIzNDU2Nzg5" \
+    "${reject}[ authmod=llnw ] : ?reason=nosuchuser" | seed auth_refusal llnw-rounds '\x01'
+  printf '%s' "${reject}[ code=403 need auth; authmod=adobe ] : " | seed auth_refusal no-credentials '\x00'
   # media_parse: the media fixtures as they are (tag bodies, configuration records, onMetaData),
   # and x264's SPS without its NAL header byte (the target also tries the input behind one).
   for f in "$FIX"/media/*; do
