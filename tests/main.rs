@@ -9,6 +9,7 @@
 mod support;
 
 mod auth;
+mod docs;
 mod ecosystem;
 mod exporter;
 mod faults;
