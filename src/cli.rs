@@ -16,15 +16,15 @@ Examples:
       thresholds on the total time and on one step (a time above a threshold crosses it)
   rtmp-probe --mode connect rtmp://ingest.example.com/live
       stop after connect (no stream key needed)
-  rtmp-probe --stream-file /etc/rtmp-probe/fb.key rtmps://live-api-s.facebook.com:443/rtmp
-      RTMPS with the certificate verified; -w cert_days=30: warns 30 days before it expires
-  rtmp-probe --user bob --password-file /etc/rtmp-probe/bob.pw rtmp://wowza.example/live/probe
+  rtmp-probe --stream-file /etc/rtmp-probe/facebook.key rtmps://live-api-s.facebook.com:443/rtmp
+      RTMPS, the certificate verified; -w cert_days=30: warns 30 days before it expires
+  rtmp-probe --user monitor --password-file wowza.pw rtmp://wowza.example.com/live/probe-{random}
       challenge authentication (adobe or llnw), the password out of the process list
   rtmp-probe --format json 'rtmp://ingest.example.com/live/key?token=abc' | jq .
       JSON report; the key and token are masked unless --show-secrets
   rtmp-probe -v --format text --trace rtmp://127.0.0.1/live/test
       diagnose by hand: every step, what the server said, hex dumps on stderr
-  rtmp-probe -f prometheus --targets /etc/rtmp-probe/targets --output /var/lib/node_exporter/rtmp.prom
+  rtmp-probe -f prometheus --targets targets.txt --output /var/lib/node-exporter/rtmp.prom
       many targets at once; the file is replaced atomically, failures included
 
 Thresholds: -w/-c take [METRIC=]RANGE (no METRIC: total). RANGE is the Monitoring Plugins syntax:
@@ -134,7 +134,8 @@ pub struct Cli {
     #[arg(long = "output", value_name = "FILE")]
     pub output_file: Option<std::path::PathBuf>,
 
-    /// More detail: -v long output and info logs on stderr, -vv debug, -vvv trace.
+    /// More detail: -v long output, and on stderr each step with what was sent and what came
+    /// back; -vv every message; -vvv every read and housekeeping answer.
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
     pub verbose: u8,
 

@@ -10,14 +10,17 @@ mod support;
 
 mod auth;
 mod challenge;
+mod docs;
 mod ecosystem;
 mod exporter;
 mod faults;
 mod hardening;
 mod harness;
+mod logs;
 mod media;
 mod publish;
 mod rtmps;
+mod secrets;
 mod synth;
 mod targets;
 mod thresholds;

@@ -452,7 +452,7 @@ fn the_prometheus_textfile_carries_the_earliest_expiry_and_the_days_left() {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no rtmp_probe_cert_expires_in_seconds: {exposition}"));
     assert!(
-        (89.0 * 86_400.0..90.0 * 86_400.0).contains(&left),
+        (89.0 * 86_400.0..=90.0 * 86_400.0).contains(&left),
         "{left} s"
     );
     assert!(
@@ -636,7 +636,7 @@ fn the_exporter_probes_an_rtmps_target_with_blackbox_tls_names_and_one_config_pe
             .sample("probe_rtmp_cert_expires_in_seconds")
             .unwrap_or(0.0);
         assert!(
-            (89.0 * 86_400.0..90.0 * 86_400.0).contains(&left),
+            (89.0 * 86_400.0..=90.0 * 86_400.0).contains(&left),
             "{}",
             r.body
         );

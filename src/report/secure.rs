@@ -2,8 +2,9 @@
 //! (`server.tls`) and the rounds of an authentication (`auth`). Certificate text is the
 //! server's: bounded and cleaned in `session::tls::cert`, and again here like all server text.
 
-use super::{ms, sanitize};
+use super::ms;
 use crate::redact::Redactor;
+use crate::sanitize;
 use crate::session::tls::RootSource;
 use crate::session::{AuthRecord, TlsRecord};
 use serde::Serialize;
