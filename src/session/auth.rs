@@ -84,6 +84,12 @@ impl Session<'_> {
                 (Next::Reconnect(_), _) => AttemptResult::Challenged,
                 _ => AttemptResult::Refused,
             };
+            tracing::info!(
+                "connect: authentication round {} ({}): {}",
+                attempt.number,
+                record.scheme.map_or("-", |s| s.authmod()),
+                attempt.result.name()
+            );
             record.attempts.push(attempt);
             let names = match next {
                 Next::Reconnect(names) => names,
@@ -107,6 +113,11 @@ impl Session<'_> {
             match result {
                 Ok(()) => {
                     attempt.result = AttemptResult::Accepted;
+                    tracing::info!(
+                        "connect: authentication round {} ({}): accepted",
+                        attempt.number,
+                        record.scheme.map_or("-", |s| s.authmod())
+                    );
                     record.attempts.push(attempt);
                     self.outcome.auth = Some(record);
                     return Ok(());

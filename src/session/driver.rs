@@ -193,7 +193,7 @@ impl<'a> Session<'a> {
                 .map(|st| format!(" {} {}", st.level, st.code))
                 .unwrap_or_default();
             let text = format!("{}({}){status}", reply.name, reply.transaction_id);
-            let text = crate::sanitize::one_line(&self.cfg.redactor.text(&text));
+            let text = crate::sanitize::one_line(&self.redactor.text(&text));
             tracing::info!("{}: got {text}", step.name());
         }
         if let Some(status) = &reply.status {
