@@ -78,7 +78,11 @@ impl Session<'_> {
                 self.redactor.add(secret);
             }
             record.secrets = flow.secrets().into_iter().map(str::to_string).collect();
-            record.scheme = flow.scheme().or(record.scheme);
+            let failed = match &next {
+                Next::Fail(f) => f.scheme,
+                _ => None,
+            };
+            record.scheme = flow.scheme().or(record.scheme).or(failed);
             attempt.result = match (&next, parse_refusal(&said)) {
                 (Next::Reconnect(_), Refusal::NeedAuth { .. }) => AttemptResult::AuthRequested,
                 (Next::Reconnect(_), _) => AttemptResult::Challenged,
@@ -98,7 +102,6 @@ impl Session<'_> {
                     return Err(refusal);
                 }
                 Next::Fail(f) => {
-                    record.scheme = record.scheme.or(f.scheme);
                     self.outcome.auth = Some(record);
                     return Err(Failure {
                         step: Step::Connect,
