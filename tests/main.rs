@@ -9,6 +9,7 @@
 mod support;
 
 mod auth;
+mod challenge;
 mod docs;
 mod ecosystem;
 mod exporter;
@@ -18,6 +19,7 @@ mod harness;
 mod logs;
 mod media;
 mod publish;
+mod rtmps;
 mod secrets;
 mod synth;
 mod targets;

@@ -3,17 +3,20 @@
 
 mod nagios;
 mod prometheus;
+pub mod secure;
 mod text;
 mod unknown;
 
 pub use nagios::{render as nagios, render_many as nagios_many};
 pub use prometheus::render as prometheus;
+pub use secure::{AuthReport, TlsReport};
 pub use text::render as text;
 pub use unknown::{render as unknown, NotRun};
 
 use crate::metrics::{Range, Unit};
 use crate::plan::Probe;
 use crate::protocol::message::LimitType;
+use crate::redact::Redactor;
 use crate::sanitize;
 use crate::session::{FailureKind, Outcome, Step};
 use crate::verdict::{State, Thresholds, Verdict};
@@ -44,6 +47,8 @@ pub struct Report {
     pub total_critical_ms: Option<f64>,
     pub steps: Vec<StepReport>,
     pub server: ServerReport,
+    /// The rounds of a challenge authentication, when the server asked for one.
+    pub auth: Option<AuthReport>,
     pub error: Option<ErrorReport>,
     /// Threshold crossings for people, e.g. "connect 4.100 ms > 3.000 ms".
     pub thresholds_crossed: Vec<String>,
@@ -120,6 +125,8 @@ pub struct StepReport {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerReport {
+    /// What the TLS step learned (`rtmps://`).
+    pub tls: Option<TlsReport>,
     pub handshake: Option<HandshakeReport>,
     pub fms_ver: Option<String>,
     pub capabilities: Option<f64>,
@@ -169,7 +176,7 @@ pub struct ErrorReport {
     pub description: Option<String>,
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     // Microsecond resolution, as measured.
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
@@ -177,7 +184,8 @@ fn ms(d: Duration) -> f64 {
 impl Report {
     /// Builds the model of one run, masking secrets.
     pub fn build(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> Report {
-        let r = &probe.session.redactor;
+        let with_auth = secure::redactor(&probe.session.redactor, outcome.auth.as_ref());
+        let r = with_auth.as_ref().unwrap_or(&probe.session.redactor);
         let t = &probe.target;
         let th = &probe.thresholds;
         let steps = outcome
@@ -198,12 +206,21 @@ impl Report {
             .map(|s| (s.step.name(), Unit::Seconds, s.duration.as_secs_f64()))
             .collect();
         measured.push(("total", Unit::Seconds, outcome.total.as_secs_f64()));
+        measured.extend(
+            crate::verdict::measured(outcome)
+                .into_iter()
+                .map(|m| (m.name, m.unit, m.value)),
+        );
         let metrics = measured
             .into_iter()
             .map(|(name, kind, value)| metric_report(name, kind, value, th))
             .collect();
         let server = &outcome.server;
         let server = ServerReport {
+            tls: server
+                .tls
+                .as_ref()
+                .map(|t| TlsReport::build(t, r, outcome.started_at)),
             handshake: server.handshake.as_ref().map(|h| HandshakeReport {
                 s0_version: h.s0_version,
                 s1_time: h.s1_time,
@@ -251,7 +268,7 @@ impl Report {
                 .as_ref()
                 .map(|s| sanitize::text(&r.text(&s.description))),
         });
-        let summary = summary(probe, outcome, verdict);
+        let summary = summary(probe, outcome, verdict, r);
         Report {
             schema_version: SCHEMA_VERSION,
             probe: ProbeInfo::this(),
@@ -280,6 +297,7 @@ impl Report {
             total_critical_ms: upper_ms(th.critical.for_metric("total")),
             steps,
             server,
+            auth: outcome.auth.as_ref().map(|a| AuthReport::build(a, r)),
             error,
             thresholds_crossed: verdict.crossings.iter().map(|c| c.describe()).collect(),
             crossings: verdict
@@ -353,7 +371,7 @@ fn limit_name(l: LimitType) -> String {
 }
 
 /// What a person reads after `RTMP <STATE> - `.
-fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
+fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict, r: &Redactor) -> String {
     let peer = outcome
         .address
         .map(|a| a.to_string())
@@ -362,6 +380,7 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
         let what = match f.step {
             Step::Dns => "DNS lookup for",
             Step::TcpConnect => "TCP connection to",
+            Step::Tls => "TLS handshake with",
             Step::Handshake => "handshake with",
             Step::Connect => "connect to",
             Step::CreateStream => "createStream on",
@@ -380,7 +399,7 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
             format!("{what} {peer} failed: {}", f.message)
         };
     }
-    let app = probe.target.redacted_app(&probe.session.redactor);
+    let app = probe.target.redacted_app(r);
     let mut s = match probe.session.mode {
         crate::session::Mode::Connect => format!(
             "connect accepted by {peer} (app {app}) in {}",
@@ -399,6 +418,9 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
             )
         }
     };
+    if outcome.server.tls.as_ref().is_some_and(|t| !t.verified()) {
+        s.push_str(" (TLS certificate not verified: --insecure)");
+    }
     if !verdict.crossings.is_empty() {
         let crossed: Vec<String> = verdict.crossings.iter().map(|c| c.describe()).collect();
         s.push_str(&format!(", but {}", crossed.join(", ")));
