@@ -18,6 +18,10 @@ Examples:
       thresholds on the total time and on one step (a time above a threshold crosses it)
   rtmp-probe --mode connect rtmp://ingest.example.com/live
       stop after connect (no stream key needed)
+  rtmp-probe --stream-file /etc/rtmp-probe/facebook.key rtmps://live-api-s.facebook.com:443/rtmp
+      RTMPS, the certificate verified; -w cert_days=30: warns 30 days before it expires
+  rtmp-probe --user monitor --password-file wowza.pw rtmp://wowza.example.com/live/probe-{random}
+      challenge authentication (adobe or llnw), the password out of the process list
   rtmp-probe --format json 'rtmp://ingest.example.com/live/key?token=abc' | jq .
       JSON report; the key and token are masked unless --show-secrets
   rtmp-probe -v --format text --trace rtmp://127.0.0.1/live/test
@@ -26,7 +30,7 @@ Examples:
       publish 5 s of synthetic H.264 and AAC (no encoder needed), watched for drops
   rtmp-probe --video hevc --format text rtmp://ingest.example.com/live/monitor-{random}
       before moving encoders to HEVC: does the server keep an Enhanced RTMP HEVC publish?
-  rtmp-probe -f prometheus --targets /etc/rtmp-probe/targets --output /var/lib/node_exporter/rtmp.prom
+  rtmp-probe -f prometheus --targets targets.txt --output /var/lib/node-exporter/rtmp.prom
       many targets at once; the file is replaced atomically, failures included
 
 Thresholds: -w/-c take [METRIC=]RANGE (no METRIC: total). RANGE is the Monitoring Plugins syntax:
@@ -52,7 +56,8 @@ fn after_help() -> String {
 #[derive(Debug, Parser)]
 #[command(name = "rtmp-probe", version, about)]
 pub struct Cli {
-    /// rtmp://host[:port]/app[/instance]/stream[?query]; several URLs are probed concurrently.
+    /// rtmp[s]://[user:password@]host[:port]/app[/instance]/stream[?query]; several URLs are
+    /// probed concurrently.
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
 
@@ -90,6 +95,21 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<std::path::PathBuf>,
 
+    /// rtmps://: the name to send as SNI and verify the certificate against, instead of the
+    /// URL's host (e.g. when the URL has an IP address).
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+
+    /// rtmps://: trust the CA certificates (PEM) in FILE too, besides the system store; repeat
+    /// for more files.
+    #[arg(long, value_name = "FILE", action = ArgAction::Append)]
+    pub ca_file: Vec<std::path::PathBuf>,
+
+    /// rtmps://: go on whatever certificate verification says; the output says it was not
+    /// verified and what verification found.
+    #[arg(long)]
+    pub insecure: bool,
+
     /// Hard bound on the whole run, all targets included (e.g. 10s, 500ms; a bare number is
     /// seconds); a target whose turn comes after it is UNKNOWN, not checked.
     #[arg(short = 't', long, default_value = "10s", value_parser = parse_duration)]
@@ -120,7 +140,8 @@ pub struct Cli {
     #[arg(long = "output", value_name = "FILE")]
     pub output_file: Option<std::path::PathBuf>,
 
-    /// More detail: -v long output and info logs on stderr, -vv debug, -vvv trace.
+    /// More detail: -v long output, and on stderr each step with what was sent and what came
+    /// back; -vv every message; -vvv every read and housekeeping answer.
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
     pub verbose: u8,
 
@@ -274,6 +295,9 @@ impl Cli {
             user: self.user.clone(),
             password_file: self.password_file.clone(),
             password: env_value("RTMP_PROBE_PASSWORD").map(options::Secret),
+            sni: self.sni.clone(),
+            ca_file: self.ca_file.clone(),
+            insecure: self.insecure,
             flash_ver: self.flash_ver.clone(),
             tc_url: self.tc_url.clone(),
             page_url: self.page_url.clone(),

@@ -9,14 +9,19 @@
 mod support;
 
 mod auth;
+mod challenge;
+mod docs;
 mod ecosystem;
 mod exporter;
 mod faults;
 mod hardening;
 mod harness;
+mod logs;
 mod media;
 mod publish;
 mod publish_media;
+mod rtmps;
+mod secrets;
 mod synth;
 mod targets;
 mod thresholds;

@@ -2,10 +2,10 @@
 //! `server.enhanced` (the Enhanced RTMP codecs the server advertised in its connect reply,
 //! sanitised here, once), with their text lines.
 
-use super::sanitize;
 use crate::media::synth::AudioCodec;
 use crate::protocol::enhanced::Advertised;
 use crate::redact::Redactor;
+use crate::sanitize;
 use crate::session::Published;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;

@@ -4,19 +4,22 @@
 mod media;
 mod nagios;
 mod prometheus;
-pub mod sanitize;
+pub mod secure;
 mod text;
 mod unknown;
 
 pub use media::{AudioSent, EnhancedReport, InfoMap, PublishedReport, VideoSent};
 pub use nagios::{render as nagios, render_many as nagios_many};
 pub use prometheus::render as prometheus;
+pub use secure::{AuthReport, TlsReport};
 pub use text::render as text;
 pub use unknown::{render as unknown, NotRun};
 
 use crate::metrics::{Range, Unit};
 use crate::plan::Probe;
 use crate::protocol::message::LimitType;
+use crate::redact::Redactor;
+use crate::sanitize;
 use crate::session::{FailureKind, Outcome, Step};
 use crate::verdict::{State, Thresholds, Verdict};
 use serde::Serialize;
@@ -46,6 +49,8 @@ pub struct Report {
     pub total_critical_ms: Option<f64>,
     pub steps: Vec<StepReport>,
     pub server: ServerReport,
+    /// The rounds of a challenge authentication, when the server asked for one.
+    pub auth: Option<AuthReport>,
     /// What the publish sent after `Publish.Start`: `null` when it got no further (and for
     /// connect checks).
     pub published: Option<PublishedReport>,
@@ -125,6 +130,8 @@ pub struct StepReport {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerReport {
+    /// What the TLS step learned (`rtmps://`).
+    pub tls: Option<TlsReport>,
     pub handshake: Option<HandshakeReport>,
     pub fms_ver: Option<String>,
     pub capabilities: Option<f64>,
@@ -136,6 +143,8 @@ pub struct ServerReport {
     pub enhanced: Option<EnhancedReport>,
     pub acknowledgements_sent: u32,
     pub pings_answered: u32,
+    /// How the teardown ended: confirmed, closed, not_confirmed or reset (never a failure).
+    pub teardown: Option<&'static str>,
     pub statuses: Vec<StatusReport>,
 }
 
@@ -174,7 +183,7 @@ pub struct ErrorReport {
     pub description: Option<String>,
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     // Microsecond resolution, as measured.
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
@@ -182,7 +191,8 @@ fn ms(d: Duration) -> f64 {
 impl Report {
     /// Builds the model of one run, masking secrets.
     pub fn build(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> Report {
-        let r = &probe.session.redactor;
+        let with_auth = secure::redactor(&probe.session.redactor, outcome.auth.as_ref());
+        let r = with_auth.as_ref().unwrap_or(&probe.session.redactor);
         let t = &probe.target;
         let th = &probe.thresholds;
         let steps = outcome
@@ -203,12 +213,21 @@ impl Report {
             .map(|s| (s.step.name(), Unit::Seconds, s.duration.as_secs_f64()))
             .collect();
         measured.push(("total", Unit::Seconds, outcome.total.as_secs_f64()));
+        measured.extend(
+            crate::verdict::measured(outcome)
+                .into_iter()
+                .map(|m| (m.name, m.unit, m.value)),
+        );
         let metrics = measured
             .into_iter()
             .map(|(name, kind, value)| metric_report(name, kind, value, th))
             .collect();
         let server = &outcome.server;
         let server = ServerReport {
+            tls: server
+                .tls
+                .as_ref()
+                .map(|t| TlsReport::build(t, r, outcome.started_at)),
             handshake: server.handshake.as_ref().map(|h| HandshakeReport {
                 s0_version: h.s0_version,
                 s1_time: h.s1_time,
@@ -237,6 +256,7 @@ impl Report {
                 .map(|a| EnhancedReport::build(a, r)),
             acknowledgements_sent: server.acknowledgements_sent,
             pings_answered: server.pings_answered,
+            teardown: server.teardown.map(|t| t.name()),
             statuses: server
                 .statuses
                 .iter()
@@ -259,7 +279,7 @@ impl Report {
                 .as_ref()
                 .map(|s| sanitize::text(&r.text(&s.description))),
         });
-        let summary = summary(probe, outcome, verdict);
+        let summary = summary(probe, outcome, verdict, r);
         Report {
             schema_version: SCHEMA_VERSION,
             probe: ProbeInfo::this(),
@@ -288,6 +308,7 @@ impl Report {
             total_critical_ms: upper_ms(th.critical.for_metric("total")),
             steps,
             server,
+            auth: outcome.auth.as_ref().map(|a| AuthReport::build(a, r)),
             published: outcome.published.as_ref().map(PublishedReport::build),
             error,
             thresholds_crossed: verdict.crossings.iter().map(|c| c.describe()).collect(),
@@ -362,7 +383,7 @@ fn limit_name(l: LimitType) -> String {
 }
 
 /// What a person reads after `RTMP <STATE> - `.
-fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
+fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict, r: &Redactor) -> String {
     let peer = outcome
         .address
         .map(|a| a.to_string())
@@ -371,6 +392,7 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
         let what = match f.step {
             Step::Dns => "DNS lookup for",
             Step::TcpConnect => "TCP connection to",
+            Step::Tls => "TLS handshake with",
             Step::Handshake => "handshake with",
             Step::Connect => "connect to",
             Step::CreateStream => "createStream on",
@@ -389,7 +411,7 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
             format!("{what} {peer} failed: {}", f.message)
         };
     }
-    let app = probe.target.redacted_app(&probe.session.redactor);
+    let app = probe.target.redacted_app(r);
     let mut s = match probe.session.mode {
         crate::session::Mode::Connect => format!(
             "connect accepted by {peer} (app {app}) in {}",
@@ -417,6 +439,9 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> String {
             )
         }
     };
+    if outcome.server.tls.as_ref().is_some_and(|t| !t.verified()) {
+        s.push_str(" (TLS certificate not verified: --insecure)");
+    }
     if !verdict.crossings.is_empty() {
         let crossed: Vec<String> = verdict.crossings.iter().map(|c| c.describe()).collect();
         s.push_str(&format!(", but {}", crossed.join(", ")));
