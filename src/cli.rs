@@ -2,7 +2,7 @@
 //! is the only module that knows clap; validation is the plan's.
 
 use crate::metrics::parse_duration;
-use crate::plan::options::{self, Choice, Family, Handshake, StateName};
+use crate::plan::options::{self, Choice, ExpectName, Family, Handshake, StateName};
 use crate::plan::{read_targets, Format, Module, Options, Output, Plan, TargetInput, UsageError};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Parser, ValueEnum};
@@ -16,6 +16,11 @@ Examples:
       thresholds on the total time and on one step (a time above a threshold crosses it)
   rtmp-probe --mode connect rtmp://ingest.example.com/live
       stop after connect (no stream key needed)
+  rtmp-probe --mode play --duration 10s -t 20s rtmp://edge.example.com/live/channel1
+      play a live channel and watch 10 s of it: CRITICAL on no media, a stall over 2 s,
+      timestamps going backwards, a broken codec configuration, the publisher leaving
+  rtmp-probe --mode play --duration 10s -t 20s -c keyframe_interval=2s -w fps=24: URL
+      keyframe compliance (a platform that requires a 2 s GOP) and a frame rate floor
   rtmp-probe --format json 'rtmp://ingest.example.com/live/key?token=abc' | jq .
       JSON report; the key and token are masked unless --show-secrets
   rtmp-probe -v --format text --trace rtmp://127.0.0.1/live/test
@@ -33,7 +38,7 @@ fn after_help() -> String {
     let mut out = format!("{EXAMPLES}\n\nMetrics (modes that measure them):\n");
     for d in crate::metrics::DEFINITIONS {
         out.push_str(&format!(
-            "  {:<14} {} ({})\n",
+            "  {:<20} {} ({})\n",
             d.name,
             d.help,
             d.modes.join(", ")
@@ -58,9 +63,25 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub concurrency: usize,
 
-    /// publish: the whole publish session; connect: stop after connect.
+    /// publish: the whole publish session; connect: stop after connect; play: play the stream
+    /// and watch its media.
     #[arg(long, default_value_t = options::Mode::Publish, value_parser = choice::<options::Mode>())]
     pub mode: options::Mode,
+
+    /// --mode play: watch the media for this long after the first keyframe (default: stop at
+    /// the first keyframe); must fit in --timeout.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// --mode play: what must arrive. auto: what onMetaData announces (without it, the kinds
+    /// the stream starts with); video, audio, or av for both.
+    #[arg(long, default_value_t = ExpectName::Auto, value_parser = choice::<ExpectName>())]
+    pub expect: ExpectName,
+
+    /// --mode play: the start argument of play (-1000 live only, -2000 live or recorded, 0 and
+    /// up a recorded stream from that point), as ffmpeg sends it.
+    #[arg(long, value_name = "N", default_value_t = options::DEFAULT_PLAY_START, allow_negative_numbers = true)]
+    pub play_start: i64,
 
     /// Application to connect to, instead of the one in the URL.
     #[arg(long)]
@@ -215,6 +236,9 @@ impl Cli {
             settle: self.settle,
             teardown_wait: self.teardown_wait,
             max_message_size: self.max_message_size,
+            duration: self.duration,
+            expect: self.expect,
+            play_start: self.play_start,
             ip_family: if self.ipv4 {
                 Family::Ipv4
             } else if self.ipv6 {

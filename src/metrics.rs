@@ -174,8 +174,22 @@ pub struct Definition {
     pub help: &'static str,
 }
 
-const ALL_MODES: &[&str] = &["connect", "publish"];
+const ALL_MODES: &[&str] = &["connect", "publish", "play"];
 const PUBLISH: &[&str] = &["publish"];
+const STREAM: &[&str] = &["publish", "play"];
+const PLAY: &[&str] = &["play"];
+
+/// The metrics measured over the play check's watch window: a threshold on one of them needs a
+/// window (`--duration`), or it would judge the first instants of the stream.
+pub const WINDOW_METRICS: &[&str] = &[
+    "fps",
+    "video_bitrate",
+    "audio_bitrate",
+    "keyframe_interval",
+    "max_gap",
+    "av_drift",
+    "backwards_timestamps",
+];
 
 /// Every metric a threshold can name, in the order --help lists them. Step durations carry the
 /// step's name; `total` is the whole session.
@@ -213,7 +227,7 @@ pub const DEFINITIONS: &[Definition] = &[
     Definition {
         name: "create_stream",
         unit: Unit::Seconds,
-        modes: PUBLISH,
+        modes: STREAM,
         help: "step: createStream",
     },
     Definition {
@@ -233,6 +247,79 @@ pub const DEFINITIONS: &[Definition] = &[
         unit: Unit::Seconds,
         modes: PUBLISH,
         help: "step: the teardown",
+    },
+    Definition {
+        name: "play",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "step: play until NetStream.Play.Start",
+    },
+    Definition {
+        name: "first_frame",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "step: from Play.Start to the first audio or video frame",
+    },
+    Definition {
+        name: "first_keyframe",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "step: from Play.Start to the first video keyframe",
+    },
+    Definition {
+        name: "watch",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "step: the watch window after the first keyframe (--duration)",
+    },
+    Definition {
+        name: "close_stream",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "step: the teardown (closeStream, deleteStream)",
+    },
+    Definition {
+        name: "fps",
+        unit: Unit::PerSecond,
+        modes: PLAY,
+        help: "video frames per second of media time (e.g. -c fps=24: alerts below 24)",
+    },
+    Definition {
+        name: "video_bitrate",
+        unit: Unit::BitsPerSecond,
+        modes: PLAY,
+        help: "video bit rate over media time (e.g. -w video_bitrate=2500k:)",
+    },
+    Definition {
+        name: "audio_bitrate",
+        unit: Unit::BitsPerSecond,
+        modes: PLAY,
+        help: "audio bit rate over media time",
+    },
+    Definition {
+        name: "keyframe_interval",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "the longest time between video keyframes, one still open at the end included \
+               (e.g. -c keyframe_interval=4s)",
+    },
+    Definition {
+        name: "max_gap",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "the longest time an expected kind of media stopped (default -c max_gap=2s)",
+    },
+    Definition {
+        name: "av_drift",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "how far the last audio and video timestamps are apart (e.g. -c av_drift=1s)",
+    },
+    Definition {
+        name: "backwards_timestamps",
+        unit: Unit::Count,
+        modes: PLAY,
+        help: "media timestamps that went backwards (default -c backwards_timestamps=0)",
     },
 ];
 

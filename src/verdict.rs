@@ -15,6 +15,8 @@ use std::cmp::Ordering;
 
 pub use crate::metrics::ms;
 
+pub mod play;
+
 /// A Nagios plugin state. Ordered by [`State::severity`] (so `max` is the worst), not by exit
 /// code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,8 +100,13 @@ pub struct Crossing {
 }
 
 impl Crossing {
-    /// For people: `connect 4.000 ms > 3.000 ms`, `video_bitrate 1.00 Mbit/s < 2.50 Mbit/s`.
+    /// For people: `connect 4.000 ms > 3.000 ms`; media figures in words, what is wrong first:
+    /// `keyframe every 10.0 s (critical above 4 s)`, `video at 1.00 Mbit/s (warning below 2.50
+    /// Mbit/s)`.
     pub fn describe(&self) -> String {
+        if let Some(words) = play::words(self) {
+            return words;
+        }
         format!(
             "{} {} {}",
             self.metric,
@@ -118,8 +125,8 @@ pub struct Verdict {
     pub crossings: Vec<Crossing>,
 }
 
-/// The metrics a session measured that thresholds can judge: each step that succeeded, and the
-/// total.
+/// The metrics a session measured that thresholds can judge: each step that succeeded, the
+/// total, and the figures of a play's watch window.
 pub fn metrics(outcome: &Outcome) -> Vec<Metric> {
     let mut out: Vec<Metric> = outcome
         .steps
@@ -128,6 +135,9 @@ pub fn metrics(outcome: &Outcome) -> Vec<Metric> {
         .map(|r| Metric::seconds(r.step.name(), r.duration))
         .collect();
     out.push(Metric::seconds("total", outcome.total));
+    if let Some(media) = &outcome.media {
+        out.extend(play::metrics(media));
+    }
     out
 }
 
@@ -148,6 +158,10 @@ pub fn failure_state(kind: FailureKind, timeout_state: State) -> State {
         | FailureKind::HandshakeTruncated
         | FailureKind::Rejected
         | FailureKind::DroppedAfterPublish
+        | FailureKind::NoMedia
+        | FailureKind::MissingMedia
+        | FailureKind::PublisherLeft
+        | FailureKind::InvalidMedia
         | FailureKind::ProtocolViolation
         | FailureKind::MessageTooLarge
         | FailureKind::MalformedReply
@@ -223,6 +237,7 @@ mod tests {
             }),
             server: ServerInfo::default(),
             notes: Vec::new(),
+            media: None,
         }
     }
 

@@ -110,7 +110,10 @@ fn bad_requests_are_400_with_a_one_line_reason() {
     assert!(r.body.contains("one of: connect, publish"), "{}", r.body);
     let r = ex.probe("http://127.0.0.1/live/key-abcdef", "publish");
     assert_eq!(r.status, 400);
-    assert_eq!(r.body, "target: the URL must start with rtmp:// (not http://)\n");
+    assert_eq!(
+        r.body,
+        "target: the URL must start with rtmp:// (not http://)\n"
+    );
     let r = request(
         ex.port(),
         "GET",

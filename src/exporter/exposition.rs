@@ -112,33 +112,11 @@ pub fn render(report: &Report, duration_s: f64) -> String {
 
 /// `probe_rtmp_<name>` with the unit's suffix, unless the name already ends with it.
 fn metric_name(m: &MetricReport) -> String {
-    let base: String = m
-        .name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    let suffix = match m.unit {
-        "s" => "_seconds",
-        "bit/s" => "_bits_per_second",
-        "1/s" => "_per_second",
-        "d" => "_days",
-        _ => "",
-    };
-    if base.ends_with(suffix) {
-        format!("probe_rtmp_{base}")
-    } else {
-        format!("probe_rtmp_{base}{suffix}")
-    }
+    crate::report::prometheus_metric_name("probe_rtmp_", m.name, m.unit)
 }
 
 fn unit_words(unit: &str) -> &'static str {
-    match unit {
-        "s" => "seconds",
-        "bit/s" => "bits per second",
-        "1/s" => "per second",
-        "d" => "days",
-        _ => "a count",
-    }
+    crate::report::prometheus_unit_words(unit)
 }
 
 /// `# HELP` and `# TYPE ... gauge` lines.

@@ -62,6 +62,26 @@ pub fn render(reports: &[Report]) -> String {
             )
         },
     );
+    // The other figures of the reports (a play's media), each as a family of its own, named by
+    // the metric and its unit: rtmp_probe_video_bitrate_bits_per_second.
+    let mut extra: Vec<(&str, &str)> = Vec::new();
+    for r in reports {
+        for m in &r.metrics {
+            let other = m.name != "total" && !r.steps.iter().any(|s| s.name == m.name);
+            if other && !extra.iter().any(|(n, _)| *n == m.name) {
+                extra.push((m.name, m.unit));
+            }
+        }
+    }
+    for (metric, unit) in extra {
+        let name = metric_name("rtmp_probe_", metric, unit);
+        let help = format!("The {metric} figure of the check ({}).", unit_words(unit));
+        family(&mut out, &name, &help, reports, |r, out| {
+            if let Some(m) = r.metrics.iter().find(|m| m.name == metric) {
+                sample(out, &name, r, &[], m.value);
+            }
+        });
+    }
     family(
         &mut out,
         "rtmp_probe_failure_info",
@@ -110,6 +130,39 @@ fn sample(out: &mut String, name: &str, r: &Report, extra: &[(&str, &str)], valu
     // their series apart.
     let _ = write!(out, ",target_id=\"{}\"", escape(&r.target.id));
     let _ = writeln!(out, "}} {}", crate::metrics::trim_number(value));
+}
+
+/// `PREFIX<name>` with the unit's suffix (`_seconds`, `_bits_per_second`, `_per_second`,
+/// `_days`; none for a count), unless the name ends with it already. The exporter names its
+/// metrics the same way.
+pub fn metric_name(prefix: &str, metric: &str, unit: &str) -> String {
+    let base: String = metric
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let suffix = match unit {
+        "s" => "_seconds",
+        "bit/s" => "_bits_per_second",
+        "1/s" => "_per_second",
+        "d" => "_days",
+        _ => "",
+    };
+    if base.ends_with(suffix) {
+        format!("{prefix}{base}")
+    } else {
+        format!("{prefix}{base}{suffix}")
+    }
+}
+
+/// A unit in words, for help texts.
+pub fn unit_words(unit: &str) -> &'static str {
+    match unit {
+        "s" => "seconds",
+        "bit/s" => "bits per second",
+        "1/s" => "per second",
+        "d" => "days",
+        _ => "a count",
+    }
 }
 
 /// Label values escape backslash, double quote and newline.

@@ -4,7 +4,7 @@
 
 use super::config::SessionConfig;
 use super::fault::{Eof, Fault};
-use super::outcome::{Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step};
+use super::outcome::{Failure, FailureKind, Outcome, StatusRecord, Step};
 use super::record::{Clock, Deadline, Record};
 use super::transport::{BoxStream, Transport};
 use super::words;
@@ -13,6 +13,10 @@ use crate::protocol::client::{Client, Event, Reply};
 use crate::protocol::message::{Message, Outgoing, Received};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
+
+/// The most statuses recorded: a session sees a handful; a server that floods a player with
+/// onStatus messages does not grow the report (the replies are still read).
+const MAX_STATUSES: usize = 64;
 
 /// One session under way.
 pub(super) struct Session<'a> {
@@ -31,15 +35,7 @@ impl<'a> Session<'a> {
         Session {
             cfg,
             record: Record::start(cfg.timeout, cfg.step_timeout),
-            outcome: Outcome {
-                started_at: SystemTime::now(),
-                address: None,
-                steps: Vec::new(),
-                total: Duration::ZERO,
-                failure: None,
-                server: ServerInfo::default(),
-                notes: Vec::new(),
-            },
+            outcome: Outcome::empty(SystemTime::now()),
             client: Client::new(),
             transport: None,
             given: None,
@@ -153,7 +149,8 @@ impl<'a> Session<'a> {
             return None;
         };
         let mut reply = self.client.on_command(received.stream_id, command);
-        if let Some(status) = &reply.status {
+        let room = self.outcome.server.statuses.len() < MAX_STATUSES;
+        if let (Some(status), true) = (&reply.status, room) {
             self.outcome.server.statuses.push(StatusRecord {
                 step,
                 command: std::mem::take(&mut reply.name),

@@ -34,6 +34,7 @@ mod driver;
 mod fault;
 mod ops;
 mod outcome;
+mod play;
 mod record;
 mod scenario;
 // The TLS layer's API is used by the session and its tests; some of it is for the exporter and
@@ -41,6 +42,7 @@ mod scenario;
 #[allow(unreachable_pub)]
 pub mod tls;
 mod transport;
+mod watch;
 pub mod wire;
 mod words;
 
@@ -49,10 +51,13 @@ mod tests;
 
 /// The old name of [`Scenario`].
 pub use config::Scenario as Mode;
-pub use config::{IpFamily, Scenario, SessionConfig};
+pub use config::{
+    Expect, IpFamily, PlayConfig, Scenario, SessionConfig, AGGREGATE_MAX, MEDIA_HEAD,
+};
 pub use outcome::{
     Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord, Teardown,
 };
+pub use watch::{Expected, ExpectedFrom, MediaOutcome};
 pub use words::io_words;
 
 /// Runs one session to its end and reports what happened. Never panics on server input; ends by

@@ -1,5 +1,6 @@
 //! What a session recorded: its steps with their times, what the server said, and how it ended.
 
+use super::watch::MediaOutcome;
 use crate::protocol::command::StatusInfo;
 use crate::protocol::handshake::HandshakeInfo;
 use crate::protocol::message::LimitType;
@@ -18,10 +19,20 @@ pub enum Step {
     /// The watch after `NetStream.Publish.Start` proving the server kept the session.
     Verify,
     Unpublish,
+    /// `play`, until `NetStream.Play.Start`.
+    Play,
+    /// From `Play.Start` to the first audio or video frame.
+    FirstFrame,
+    /// From `Play.Start` to the first video keyframe (when video is expected).
+    FirstKeyframe,
+    /// The watch window (`--duration`) after the first keyframe.
+    Watch,
+    /// A player's teardown: closeStream and deleteStream.
+    CloseStream,
 }
 
 impl Step {
-    pub const ALL: [Step; 8] = [
+    pub const ALL: [Step; 13] = [
         Step::Dns,
         Step::TcpConnect,
         Step::Handshake,
@@ -30,6 +41,11 @@ impl Step {
         Step::Publish,
         Step::Verify,
         Step::Unpublish,
+        Step::Play,
+        Step::FirstFrame,
+        Step::FirstKeyframe,
+        Step::Watch,
+        Step::CloseStream,
     ];
 
     /// The stable name used in perfdata, JSON and thresholds.
@@ -43,6 +59,11 @@ impl Step {
             Step::Publish => "publish",
             Step::Verify => "verify",
             Step::Unpublish => "unpublish",
+            Step::Play => "play",
+            Step::FirstFrame => "first_frame",
+            Step::FirstKeyframe => "first_keyframe",
+            Step::Watch => "watch",
+            Step::CloseStream => "close_stream",
         }
     }
 
@@ -86,6 +107,14 @@ pub enum FailureKind {
     Rejected,
     /// The server confirmed the publish and then dropped the connection.
     DroppedAfterPublish,
+    /// The server confirmed `play` and then sent no media at all in time.
+    NoMedia,
+    /// Media came, but not what was expected: a kind (video, audio) or a video keyframe.
+    MissingMedia,
+    /// The stream's publisher went away while the probe watched (UnpublishNotify, StreamEOF).
+    PublisherLeft,
+    /// A codec configuration (sequence header, SPS) that no player can decode.
+    InvalidMedia,
     /// The bytes broke the chunk stream rules (unknown chunk stream, bad chunk size, ...).
     ProtocolViolation,
     /// A message larger than `--max-message-size` was announced (or partly sent messages would
@@ -108,7 +137,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind, in the order of docs/ERRORS.md.
-    pub const ALL: [FailureKind; 19] = [
+    pub const ALL: [FailureKind; 23] = [
         FailureKind::ResolveFailed,
         FailureKind::ConnectionRefused,
         FailureKind::ConnectFailed,
@@ -120,6 +149,10 @@ impl FailureKind {
         FailureKind::HandshakeTruncated,
         FailureKind::Rejected,
         FailureKind::DroppedAfterPublish,
+        FailureKind::NoMedia,
+        FailureKind::MissingMedia,
+        FailureKind::PublisherLeft,
+        FailureKind::InvalidMedia,
         FailureKind::ProtocolViolation,
         FailureKind::MessageTooLarge,
         FailureKind::MalformedReply,
@@ -144,6 +177,10 @@ impl FailureKind {
             FailureKind::HandshakeTruncated => "handshake_truncated",
             FailureKind::Rejected => "rejected",
             FailureKind::DroppedAfterPublish => "dropped_after_publish",
+            FailureKind::NoMedia => "no_media",
+            FailureKind::MissingMedia => "missing_media",
+            FailureKind::PublisherLeft => "publisher_left",
+            FailureKind::InvalidMedia => "invalid_media",
             FailureKind::ProtocolViolation => "protocol_violation",
             FailureKind::MessageTooLarge => "message_too_large",
             FailureKind::MalformedReply => "malformed_reply",
@@ -239,6 +276,9 @@ pub struct Outcome {
     pub server: ServerInfo,
     /// Things worth knowing that did not fail the check.
     pub notes: Vec<String>,
+    /// What the play scenario saw of the media (`None` for the other scenarios, and for a play
+    /// that never got as far as `play`).
+    pub media: Option<MediaOutcome>,
 }
 
 impl Outcome {
@@ -252,6 +292,7 @@ impl Outcome {
             failure: None,
             server: ServerInfo::default(),
             notes: Vec::new(),
+            media: None,
         }
     }
 

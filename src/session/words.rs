@@ -106,6 +106,14 @@ pub(super) fn closed(step: Step, cfg: &SessionConfig, server: &ServerInfo) -> St
         Step::Publish => "the server closed the connection without a status for publish (a \
                           server does this when it refuses the stream name or key)"
             .into(),
+        Step::Play if is_nginx_rtmp(server) => {
+            "the server closed the connection without a status for play (nginx-rtmp does this \
+             when its on_play callback refuses the stream)"
+                .into()
+        }
+        Step::Play => "the server closed the connection without a status for play (a server \
+                       does this when it refuses the stream name or key)"
+            .into(),
         Step::Verify => {
             "the server confirmed NetStream.Publish.Start, then dropped the connection \
                          (servers do this to refuse unauthorised or duplicate publishers)"

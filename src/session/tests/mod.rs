@@ -4,7 +4,7 @@
 mod peer;
 mod publish;
 
-use super::{IpFamily, Scenario, SessionConfig};
+use super::{IpFamily, PlayConfig, Scenario, SessionConfig};
 use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
@@ -32,5 +32,6 @@ pub(crate) fn config() -> SessionConfig {
         teardown_wait: Duration::from_millis(200),
         limits: Limits::default(),
         redactor,
+        play: PlayConfig::default(),
     }
 }
