@@ -194,6 +194,9 @@ impl Serialize for Meta {
     }
 }
 
+#[cfg(test)]
+mod tests;
+
 fn secs(d: Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1_000_000.0
 }

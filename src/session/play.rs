@@ -289,15 +289,15 @@ impl Session<'_> {
             ),
             Wanted::Frame => {
                 let who = if words::is_nginx_rtmp(&self.outcome.server) {
-                    "nginx-rtmp"
+                    "nginx-rtmp answers"
                 } else {
-                    "servers such as nginx-rtmp"
+                    "servers such as nginx-rtmp answer"
                 };
                 (
                     FailureKind::NoMedia,
                     format!(
-                        "no media arrived {within}: {who} answer play this way when nobody \
-                         publishes the stream"
+                        "no media arrived {within}: {who} play this way when nobody publishes \
+                         the stream"
                     ),
                 )
             }

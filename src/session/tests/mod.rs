@@ -2,6 +2,7 @@
 //! (`peer.rs`), with paused time. No binary, no socket; every wait ends exactly at its deadline.
 
 mod peer;
+mod play;
 mod publish;
 
 use super::{IpFamily, PlayConfig, Scenario, SessionConfig};
