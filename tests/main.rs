@@ -15,6 +15,7 @@ mod faults;
 mod hardening;
 mod harness;
 mod media;
+mod play;
 mod publish;
 mod synth;
 mod targets;

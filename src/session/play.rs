@@ -29,6 +29,21 @@ use tokio::time::Instant;
 /// The buffer a player announces with Set Buffer Length, in milliseconds (ffmpeg's default).
 pub(super) const BUFFER_MS: u32 = 3000;
 
+/// After a Stream EOF, how long and how many messages the probe reads on for the status that
+/// names it.
+const EOF_LOOK: Duration = Duration::from_millis(50);
+const LOOK_AHEAD: usize = 8;
+
+/// What a message of a playing session was.
+enum Read {
+    /// A command the client read (its status recorded).
+    Reply(Reply),
+    /// A Stream EOF user control for the played stream.
+    StreamEof,
+    /// Media, data, or anything else.
+    Other,
+}
+
 /// How the watch window ended: as asked, or cut short by a bound (its option).
 pub(super) type WindowEnd = Option<&'static str>;
 
@@ -60,7 +75,7 @@ impl Session<'_> {
         self.send(clock, batch).await?;
         loop {
             let received = self.next(clock.step, &clock.deadline, PLAY_START).await?;
-            if let Some(reply) = self.read_play(clock.step, stream_id, received, watch)? {
+            if let Read::Reply(reply) = self.read_play(clock.step, stream_id, received, watch)? {
                 if reply.has_code(PLAY_START) {
                     watch.started(Instant::now());
                     return Ok(());
@@ -117,7 +132,9 @@ impl Session<'_> {
                 }
                 Err(f) => return Err(self.broke_off(f, watch, wanted.phrase())),
             };
-            self.read_play(clock.step, stream_id, received, watch)?;
+            if let Read::StreamEof = self.read_play(clock.step, stream_id, received, watch)? {
+                return Err(self.stream_eof(clock.step, watch).await);
+            }
         }
     }
 
@@ -155,7 +172,11 @@ impl Session<'_> {
                 .await
             {
                 Ok(received) => {
-                    self.read_play(clock.step, stream_id, received, watch)?;
+                    if let Read::StreamEof =
+                        self.read_play(clock.step, stream_id, received, watch)?
+                    {
+                        return Err(self.stream_eof(clock.step, watch).await);
+                    }
                 }
                 Err(f) if f.kind == FailureKind::Timeout => {
                     let asked = wait.is("--duration") || wait.is("max_gap");
@@ -211,21 +232,21 @@ impl Session<'_> {
     }
 
     /// Reads one message of a playing session. Media and data go to the watch; a command is
-    /// read by the client and its status recorded. Returns the reply of a command; fails on an
-    /// error status, on the publisher leaving (after `Play.Start`), and on a codec
-    /// configuration no player can decode.
+    /// read by the client and its status recorded. Says what it was; fails on an error status,
+    /// on the publisher leaving (a status, after `Play.Start`), and on a codec configuration no
+    /// player can decode.
     fn read_play(
         &mut self,
         step: Step,
         stream_id: u32,
         received: Received,
         watch: &mut Watch,
-    ) -> Result<Option<Reply>, Failure> {
+    ) -> Result<Read, Failure> {
         let now = Instant::now();
         match &received.message {
             Message::Command { .. } => {
                 let Some(reply) = self.heard(step, received) else {
-                    return Ok(None);
+                    return Ok(Read::Other);
                 };
                 let refused = matches!(reply.event, Event::Refused(Request::Play { .. }))
                     || (matches!(reply.event, Event::Status { .. })
@@ -243,17 +264,12 @@ impl Session<'_> {
                         code.as_deref().unwrap_or(""),
                     ));
                 }
-                Ok(Some(reply))
+                Ok(Read::Reply(reply))
             }
             Message::UserControl(UserControl::StreamEof(id))
                 if *id == stream_id && step != Step::Play =>
             {
-                Err(publisher_left(
-                    step,
-                    watch,
-                    now,
-                    "a Stream EOF user control",
-                ))
+                Ok(Read::StreamEof)
             }
             _ => {
                 let heard = watch.on_message(&received, now);
@@ -264,10 +280,36 @@ impl Session<'_> {
                         message: format!("no player can decode the stream: {problem}"),
                         status: None,
                     }),
-                    None => Ok(None),
+                    None => Ok(Read::Other),
                 }
             }
         }
+    }
+
+    /// The stream ended (Stream EOF): the publisher left. nginx-rtmp sends the user control
+    /// first and the status that names it (`UnpublishNotify`, `Play.Stop`) right after: the
+    /// probe reads on for a moment ([`EOF_LOOK`], a few messages at most) for the status to
+    /// quote.
+    async fn stream_eof(&mut self, step: Step, watch: &mut Watch) -> Failure {
+        let now = Instant::now();
+        let look = now + EOF_LOOK;
+        for _ in 0..LOOK_AHEAD {
+            let Ok(transport) = self.transport() else {
+                break;
+            };
+            let Ok(received) = transport.recv(look).await else {
+                break;
+            };
+            if let Message::Command { .. } = received.message {
+                if let Some(reply) = self.heard(step, received) {
+                    let code = reply.status.map(|s| s.code).unwrap_or_default();
+                    if code == PLAY_UNPUBLISH_NOTIFY || code == PLAY_STOP {
+                        return publisher_left(step, watch, now, &code);
+                    }
+                }
+            }
+        }
+        publisher_left(step, watch, now, "a Stream EOF user control")
     }
 
     /// The first frame or keyframe did not come by the step's deadline.

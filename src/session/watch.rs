@@ -234,12 +234,22 @@ impl Watch {
     }
 
     /// What onMetaData announces: a `videocodecid` (or a width) for video, an `audiocodecid`
-    /// (or a sample rate) for audio; `None` without metadata or when it names neither.
+    /// (or a sample rate) for audio; `None` without metadata or when it names neither. A codec
+    /// id of 0 announces nothing: nginx-rtmp rebuilds onMetaData with `videocodecid: 0`,
+    /// `width: 0` for a stream without video (`audiocodecid: 0` without audio), and legacy id 0
+    /// is not a video codec (as audio it is platform-endian PCM, which no RTMP encoder sends).
     fn announced(&self) -> Option<Expected> {
         let meta = self.monitor.metadata()?;
         let given = |v: Option<f64>| v.is_some_and(|n| n > 0.0);
-        let video = meta.videocodecid().is_some() || given(meta.width());
-        let audio = meta.audiocodecid().is_some() || given(meta.audiosamplerate());
+        let codec = |v: Option<&crate::protocol::amf0::Value>| match v {
+            Some(v) => match v.as_f64() {
+                Some(n) => n > 0.0,
+                None => v.as_str().is_some_and(|s| !s.is_empty()),
+            },
+            None => false,
+        };
+        let video = codec(meta.get("videocodecid")) || given(meta.width());
+        let audio = codec(meta.get("audiocodecid")) || given(meta.audiosamplerate());
         (video || audio).then_some(Expected {
             video,
             audio,

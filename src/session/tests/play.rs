@@ -641,6 +641,7 @@ async fn the_publisher_leaving_inside_the_window_is_critical_and_says_when() {
     for (how, said) in [
         (0, "(NetStream.Play.UnpublishNotify)"),
         (1, "(a Stream EOF user control)"),
+        (2, "(NetStream.Play.UnpublishNotify)"),
     ] {
         let (o, _) = session(&cfg, |mut p: Peer| async move {
             p.playing().await;
@@ -653,12 +654,17 @@ async fn the_publisher_leaving_inside_the_window_is_critical_and_says_when() {
                 |_| true,
             )
             .await;
+            let gone = on_status("status", "NetStream.Play.UnpublishNotify", "stopped");
             if how == 0 {
-                let gone = on_status("status", "NetStream.Play.UnpublishNotify", "stopped");
                 p.send_command(CSID_STATUS, 1, gone).await;
             } else {
+                // nginx-rtmp: the user control, then (with publish_notify on) the status.
                 p.control(Message::UserControl(UserControl::StreamEof(1)))
                     .await;
+                if how == 2 {
+                    sleep_until(Instant::now() + Duration::from_millis(10)).await;
+                    p.send_command(CSID_STATUS, 1, gone).await;
+                }
             }
             p.hold().await;
             p
