@@ -359,6 +359,46 @@ mod tests {
     }
 
     #[test]
+    fn help_and_the_man_page_list_every_metric_with_its_modes() {
+        let help = after_help();
+        let page = String::from_utf8(crate::assets::man_page()).unwrap();
+        for d in crate::metrics::DEFINITIONS {
+            let line = format!("  {:<20} {} ({})", d.name, d.help, d.modes.join(", "));
+            assert!(help.contains(&line), "{line} in\n{help}");
+            assert!(page.contains(d.name), "{} in the man page", d.name);
+        }
+        assert!(page.contains("keyframe_interval=2s"), "the play example");
+    }
+
+    #[test]
+    fn the_play_options_reach_the_options() {
+        let cli = Cli::try_parse_from([
+            "rtmp-probe",
+            "--mode",
+            "play",
+            "--duration",
+            "5s",
+            "--expect",
+            "av",
+            "--play-start",
+            "-2000",
+            "-t",
+            "20s",
+            "rtmp://h/live/s",
+        ])
+        .unwrap();
+        let o = cli.options();
+        assert_eq!(o.mode, options::Mode::Play);
+        assert_eq!(o.duration, Duration::from_secs(5));
+        assert_eq!(o.expect, ExpectName::Av);
+        assert_eq!(o.play_start, -2000);
+        let e = Cli::try_parse_from(["rtmp-probe", "--expect", "both", "rtmp://h/a/s"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("auto") && e.contains("av"), "{e}");
+    }
+
+    #[test]
     fn a_choice_outside_the_list_is_a_usage_error_listing_the_choices() {
         let e = Cli::try_parse_from(["rtmp-probe", "--mode", "pull", "rtmp://h/a/s"])
             .unwrap_err()

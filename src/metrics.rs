@@ -240,7 +240,7 @@ pub const DEFINITIONS: &[Definition] = &[
         name: "verify",
         unit: Unit::Seconds,
         modes: PUBLISH,
-        help: "step: the check that the server kept the session after Publish.Start",
+        help: "step: the server keeps the session after Publish.Start",
     },
     Definition {
         name: "unpublish",
@@ -282,44 +282,43 @@ pub const DEFINITIONS: &[Definition] = &[
         name: "fps",
         unit: Unit::PerSecond,
         modes: PLAY,
-        help: "video frames per second of media time (e.g. -c fps=24: alerts below 24)",
+        help: "video frames per second of media time",
     },
     Definition {
         name: "video_bitrate",
         unit: Unit::BitsPerSecond,
         modes: PLAY,
-        help: "video bit rate over media time (e.g. -w video_bitrate=2500k:)",
+        help: "video bits per second of media time",
     },
     Definition {
         name: "audio_bitrate",
         unit: Unit::BitsPerSecond,
         modes: PLAY,
-        help: "audio bit rate over media time",
+        help: "audio bits per second of media time",
     },
     Definition {
         name: "keyframe_interval",
         unit: Unit::Seconds,
         modes: PLAY,
-        help: "the longest time between video keyframes, one still open at the end included \
-               (e.g. -c keyframe_interval=4s)",
+        help: "the longest time between keyframes (one still open counts)",
     },
     Definition {
         name: "max_gap",
         unit: Unit::Seconds,
         modes: PLAY,
-        help: "the longest time an expected kind of media stopped (default -c max_gap=2s)",
+        help: "the longest stop of the expected media (critical: 2s)",
     },
     Definition {
         name: "av_drift",
         unit: Unit::Seconds,
         modes: PLAY,
-        help: "how far the last audio and video timestamps are apart (e.g. -c av_drift=1s)",
+        help: "last video minus last audio timestamp, either way",
     },
     Definition {
         name: "backwards_timestamps",
         unit: Unit::Count,
         modes: PLAY,
-        help: "media timestamps that went backwards (default -c backwards_timestamps=0)",
+        help: "timestamps that went backwards (critical: 0)",
     },
 ];
 

@@ -839,3 +839,37 @@ async fn aggregate_messages_count_as_their_sub_messages_with_their_timestamps() 
     let e = m.expected.unwrap();
     assert_eq!((e.video, e.audio), (true, true));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_data_message_that_does_not_decode_is_passed_over_with_a_note() {
+    let cfg = play(Duration::from_secs(1));
+    let (o, _) = session(&cfg, |mut p: Peer| async move {
+        p.playing().await;
+        // An AMF0 string that claims 200 bytes and has 3: no valid onTextData.
+        let broken = Message::Unknown {
+            type_id: 18,
+            payload: vec![0x02, 0x00, 0xc8, b'o', b'n', b'T'].into(),
+        };
+        p.send_at(4, 1, 0, broken).await;
+        let mut g = generator(true);
+        stream(
+            &mut p,
+            &mut g,
+            Instant::now(),
+            Duration::from_secs(2),
+            |_| true,
+        )
+        .await;
+        p.hold().await;
+        p
+    })
+    .await;
+    assert_eq!(o.failure, None, "{o:?}");
+    assert!(
+        o.notes
+            .iter()
+            .any(|n| n.starts_with("the server sent 1 malformed message")),
+        "{:?}",
+        o.notes
+    );
+}
