@@ -302,7 +302,7 @@ fn the_nagios_line_and_the_textfile_exposition_carry_the_media_figures() {
     let text = &prometheus.stdout;
     for family in [
         "rtmp_probe_fps_per_second{",
-        "rtmp_probe_video_bitrate_bits_per_second{",
+        "rtmp_probe_video_bytes_per_second{",
         "rtmp_probe_keyframe_interval_seconds{",
         "rtmp_probe_backwards_timestamps{",
         "rtmp_probe_duration_seconds{target=\"rtmp://127.0.0.1:",
@@ -845,4 +845,32 @@ fn a_server_that_holds_media_until_acknowledged_is_played_through() {
         "{:?}",
         t.acknowledgements()
     );
+}
+
+#[test]
+fn the_exporter_exposes_a_play_modules_figures_under_probe_rtmp_names() {
+    use crate::support::exporter::Exporter;
+    let served = streaming(3.0, |_| true);
+    let config = "allow_targets: [\"127.0.0.1\"]\nmodules:\n  channel: {mode: play, duration: 1s, timeout: 5s, critical: [\"fps=20:\"]}\n";
+    let ex = Exporter::start(config, &[]);
+    let r = ex.probe(&served.url("live", STREAM), "channel");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.sample("probe_success"), Some(1.0), "{}", r.body);
+    assert_eq!(r.sample("probe_rtmp_status"), Some(0.0), "{}", r.body);
+    assert_eq!(
+        r.sample("probe_rtmp_fps_per_second"),
+        Some(25.0),
+        "{}",
+        r.body
+    );
+    for name in [
+        "probe_rtmp_video_bytes_per_second",
+        "probe_rtmp_keyframe_interval_seconds",
+        "probe_rtmp_max_gap_seconds",
+        "probe_rtmp_backwards_timestamps",
+        "probe_rtmp_duration_seconds{phase=\"first_keyframe\"}",
+    ] {
+        assert!(r.sample(name).is_some(), "{name} in\n{}", r.body);
+    }
+    crate::targets::promtool_check(&r.body);
 }

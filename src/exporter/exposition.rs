@@ -9,7 +9,7 @@
 //! - `probe_rtmp_status`: the Nagios state with the module's thresholds (0 OK .. 3 UNKNOWN);
 //! - `probe_rtmp_failure_info{step,kind}`: present when the session failed;
 //! - every other metric of the report (media, certificates as the modes add them) as
-//!   `probe_rtmp_<name>` with its unit as a suffix (`_seconds`, `_bits_per_second`, `_per_second`,
+//!   `probe_rtmp_<name>` with its unit as a suffix (`_seconds`, `_bytes_per_second`, `_per_second`,
 //!   `_days`), so a new metric appears here without a change to this file;
 //! - a few under blackbox's own names as well (the `KNOWN` table).
 //!
@@ -58,11 +58,12 @@ pub fn render(report: &Report, duration_s: f64) -> String {
                 unit_words(m.unit)
             ),
         );
-        sample(&mut out, &name, &[], m.value);
+        let value = crate::report::prometheus_value(m.unit, m.value);
+        sample(&mut out, &name, &[], value);
         for (from, name, help) in KNOWN {
             if *from == m.name {
                 gauge(&mut out, name, help);
-                sample(&mut out, name, &[], m.value);
+                sample(&mut out, name, &[], value);
             }
         }
     }

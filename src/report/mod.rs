@@ -10,7 +10,7 @@ mod unknown;
 
 pub use nagios::{render as nagios, render_many as nagios_many};
 pub use prometheus::{
-    metric_name as prometheus_metric_name, render as prometheus,
+    base_value as prometheus_value, metric_name as prometheus_metric_name, render as prometheus,
     unit_words as prometheus_unit_words,
 };
 pub use text::render as text;

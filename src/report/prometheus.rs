@@ -63,7 +63,7 @@ pub fn render(reports: &[Report]) -> String {
         },
     );
     // The other figures of the reports (a play's media), each as a family of its own, named by
-    // the metric and its unit: rtmp_probe_video_bitrate_bits_per_second.
+    // the metric and its unit in Prometheus's base units: rtmp_probe_video_bytes_per_second.
     let mut extra: Vec<(&str, &str)> = Vec::new();
     for r in reports {
         for m in &r.metrics {
@@ -78,7 +78,7 @@ pub fn render(reports: &[Report]) -> String {
         let help = format!("The {metric} figure of the check ({}).", unit_words(unit));
         family(&mut out, &name, &help, reports, |r, out| {
             if let Some(m) = r.metrics.iter().find(|m| m.name == metric) {
-                sample(out, &name, r, &[], m.value);
+                sample(out, &name, r, &[], base_value(m.unit, m.value));
             }
         });
     }
@@ -132,17 +132,23 @@ fn sample(out: &mut String, name: &str, r: &Report, extra: &[(&str, &str)], valu
     let _ = writeln!(out, "}} {}", crate::metrics::trim_number(value));
 }
 
-/// `PREFIX<name>` with the unit's suffix (`_seconds`, `_bits_per_second`, `_per_second`,
-/// `_days`; none for a count), unless the name ends with it already. The exporter names its
-/// metrics the same way.
+/// `PREFIX<name>` with the unit's suffix (`_seconds`, `_bytes_per_second`, `_per_second`,
+/// `_days`; none for a count), unless the name ends with it already. Bit rates go in bytes,
+/// Prometheus's base unit (promtool refuses bits), and a `_bitrate` name loses that word:
+/// `video_bitrate` is `PREFIX_video_bytes_per_second` (see [`base_value`]). The exporter names
+/// its metrics the same way.
 pub fn metric_name(prefix: &str, metric: &str, unit: &str) -> String {
+    let metric = match unit {
+        "bit/s" => metric.strip_suffix("_bitrate").unwrap_or(metric),
+        _ => metric,
+    };
     let base: String = metric
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
     let suffix = match unit {
         "s" => "_seconds",
-        "bit/s" => "_bits_per_second",
+        "bit/s" => "_bytes_per_second",
         "1/s" => "_per_second",
         "d" => "_days",
         _ => "",
@@ -154,11 +160,19 @@ pub fn metric_name(prefix: &str, metric: &str, unit: &str) -> String {
     }
 }
 
-/// A unit in words, for help texts.
+/// A report value in the unit [`metric_name`] names: bit rates in bytes per second.
+pub fn base_value(unit: &str, value: f64) -> f64 {
+    match unit {
+        "bit/s" => value / 8.0,
+        _ => value,
+    }
+}
+
+/// A unit in words (as [`metric_name`] and [`base_value`] expose it), for help texts.
 pub fn unit_words(unit: &str) -> &'static str {
     match unit {
         "s" => "seconds",
-        "bit/s" => "bits per second",
+        "bit/s" => "bytes per second",
         "1/s" => "per second",
         "d" => "days",
         _ => "a count",
