@@ -194,9 +194,6 @@ impl Serialize for Meta {
     }
 }
 
-#[cfg(test)]
-mod tests;
-
 fn secs(d: Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1_000_000.0
 }
@@ -478,3 +475,6 @@ pub fn lines(m: &MediaReport) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

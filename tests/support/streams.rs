@@ -84,6 +84,12 @@ pub fn stream(
     Ok(())
 }
 
+/// Sends `until` of the synthetic stream from now, each item when it is due.
+pub fn stream_for(c: &mut Conn, until: Duration) -> io::Result<()> {
+    let mut g = generator();
+    stream(c, &mut g, Instant::now(), until, |_| true)
+}
+
 // ---------------------------------------------------------------------------------------------
 // real streams, made by ffmpeg
 

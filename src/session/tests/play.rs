@@ -81,6 +81,14 @@ async fn stream(
     }
 }
 
+/// Sends `until` of the synthetic stream (with audio) from now, as `edit` leaves it, then waits
+/// for the session to end.
+async fn stream_then_hold(p: &mut Peer, until: Duration, edit: impl FnMut(&mut Item) -> bool) {
+    let mut g = generator(true);
+    stream(p, &mut g, Instant::now(), until, edit).await;
+    p.hold().await;
+}
+
 /// Plays `until` of the synthetic stream after `Play.Start`, then waits for the session to end.
 async fn serve_stream(mut p: Peer, audio: bool, until: Duration) -> Peer {
     p.playing().await;
@@ -162,16 +170,8 @@ async fn a_play_of_a_live_stream_is_ok_step_by_step_with_its_figures() {
     assert_eq!(v.state, State::Ok, "{:?}", v.crossings);
     let measured = verdict::metrics(&o);
     let names: Vec<&str> = measured.iter().map(|m| m.name).collect();
-    for name in [
-        "fps",
-        "video_bitrate",
-        "audio_bitrate",
-        "keyframe_interval",
-        "max_gap",
-        "av_drift",
-        "backwards_timestamps",
-    ] {
-        assert!(names.contains(&name), "{name} in {names:?}");
+    for name in crate::metrics::WINDOW_METRICS {
+        assert!(names.contains(name), "{name} in {names:?}");
     }
 
     // What a player sends: Set Buffer Length for the stream, then play(name, -1000), in one
@@ -298,16 +298,7 @@ async fn an_error_reply_to_play_is_a_refusal_and_play_reset_before_start_is_fine
         p.send_command(CSID_STATUS, 1, reset).await;
         let start = on_status("status", "NetStream.Play.Start", "Started playing");
         p.send_command(CSID_STATUS, 1, start).await;
-        let mut g = generator(true);
-        stream(
-            &mut p,
-            &mut g,
-            Instant::now(),
-            Duration::from_secs(1),
-            |_| true,
-        )
-        .await;
-        p.hold().await;
+        stream_then_hold(&mut p, Duration::from_secs(1), |_| true).await;
         p
     })
     .await;
@@ -346,21 +337,13 @@ async fn play_start_then_silence_is_no_media_at_the_timeout_not_a_bare_timeout()
     // Headers without frames say so.
     let (o, _) = session(&cfg, |mut p: Peer| async move {
         p.playing().await;
-        let mut g = generator(true);
-        stream(
-            &mut p,
-            &mut g,
-            Instant::now(),
-            Duration::from_secs(1),
-            |item| {
-                !matches!(
-                    item.kind,
-                    ItemKind::VideoFrame { .. } | ItemKind::AudioFrame
-                )
-            },
-        )
+        stream_then_hold(&mut p, Duration::from_secs(1), |item| {
+            !matches!(
+                item.kind,
+                ItemKind::VideoFrame { .. } | ItemKind::AudioFrame
+            )
+        })
         .await;
-        p.hold().await;
         p
     })
     .await;
@@ -426,24 +409,16 @@ async fn timestamps_that_jump_back_are_critical_by_default() {
     let cfg = play(window);
     let (o, _) = session(&cfg, |mut p: Peer| async move {
         p.playing().await;
-        let mut g = generator(true);
         // From 1 s on, the video timestamps restart 800 ms earlier (a publisher's clock reset).
-        stream(
-            &mut p,
-            &mut g,
-            Instant::now(),
-            Duration::from_secs(4),
-            |item| {
-                if let ItemKind::VideoFrame { seq, .. } = item.kind {
-                    if seq >= 25 {
-                        item.timestamp_ms -= 800;
-                    }
+        stream_then_hold(&mut p, Duration::from_secs(4), |item| {
+            if let ItemKind::VideoFrame { seq, .. } = item.kind {
+                if seq >= 25 {
+                    item.timestamp_ms -= 800;
                 }
-                true
-            },
-        )
+            }
+            true
+        })
         .await;
-        p.hold().await;
         p
     })
     .await;
@@ -471,21 +446,13 @@ fn avc_sequence_header(record: &[u8]) -> Vec<u8> {
 async fn with_video_header(cfg: &SessionConfig, header: Vec<u8>) -> Outcome {
     let (o, _) = session(cfg, |mut p: Peer| async move {
         p.playing().await;
-        let mut g = generator(true);
-        stream(
-            &mut p,
-            &mut g,
-            Instant::now(),
-            Duration::from_secs(2),
-            |item| {
-                if item.kind == ItemKind::VideoConfig {
-                    item.body = header.clone();
-                }
-                true
-            },
-        )
+        stream_then_hold(&mut p, Duration::from_secs(2), |item| {
+            if item.kind == ItemKind::VideoConfig {
+                item.body = header.clone();
+            }
+            true
+        })
         .await;
-        p.hold().await;
         p
     })
     .await;
@@ -538,33 +505,25 @@ async fn an_audio_only_stream_needs_no_keyframe_and_a_missing_kind_fails_after_t
     let cfg = play(Duration::ZERO);
     let (o, _) = session(&cfg, |mut p: Peer| async move {
         p.playing().await;
-        let mut g = generator(true);
         // A radio stream: metadata without video, audio only.
-        stream(
-            &mut p,
-            &mut g,
-            Instant::now(),
-            Duration::from_secs(1),
-            |item| match item.kind {
-                ItemKind::Metadata => {
-                    let meta = vec![
-                        ("audiocodecid".to_string(), Value::Number(10.0)),
-                        ("audiosamplerate".to_string(), Value::Number(48000.0)),
-                    ];
-                    let mut body = Vec::new();
-                    crate::protocol::amf0::encode_all(
-                        &[Value::from("onMetaData"), Value::ecma_array(meta)],
-                        &mut body,
-                    );
-                    item.body = body;
-                    true
-                }
-                ItemKind::VideoConfig | ItemKind::VideoFrame { .. } => false,
-                _ => true,
-            },
-        )
+        stream_then_hold(&mut p, Duration::from_secs(1), |item| match item.kind {
+            ItemKind::Metadata => {
+                let meta = vec![
+                    ("audiocodecid".to_string(), Value::Number(10.0)),
+                    ("audiosamplerate".to_string(), Value::Number(48000.0)),
+                ];
+                let mut body = Vec::new();
+                crate::protocol::amf0::encode_all(
+                    &[Value::from("onMetaData"), Value::ecma_array(meta)],
+                    &mut body,
+                );
+                item.body = body;
+                true
+            }
+            ItemKind::VideoConfig | ItemKind::VideoFrame { .. } => false,
+            _ => true,
+        })
         .await;
-        p.hold().await;
         p
     })
     .await;
@@ -590,16 +549,10 @@ async fn an_audio_only_stream_needs_no_keyframe_and_a_missing_kind_fails_after_t
     // Video first, and audio that never comes: waited for up to max_gap after the keyframe.
     let (o, _) = session(&cfg, |mut p: Peer| async move {
         p.playing().await;
-        let mut g = generator(true);
-        stream(
-            &mut p,
-            &mut g,
-            Instant::now(),
-            Duration::from_secs(4),
-            |item| !matches!(item.kind, ItemKind::AudioFrame),
-        )
+        stream_then_hold(&mut p, Duration::from_secs(4), |item| {
+            !matches!(item.kind, ItemKind::AudioFrame)
+        })
         .await;
-        p.hold().await;
         p
     })
     .await;
@@ -617,21 +570,13 @@ async fn an_audio_only_stream_needs_no_keyframe_and_a_missing_kind_fails_after_t
 
 async fn serve_stream_without_video(mut p: Peer) -> Peer {
     p.playing().await;
-    let mut g = generator(true);
-    stream(
-        &mut p,
-        &mut g,
-        Instant::now(),
-        Duration::from_secs(12),
-        |item| {
-            !matches!(
-                item.kind,
-                ItemKind::VideoConfig | ItemKind::VideoFrame { .. }
-            )
-        },
-    )
+    stream_then_hold(&mut p, Duration::from_secs(12), |item| {
+        !matches!(
+            item.kind,
+            ItemKind::VideoConfig | ItemKind::VideoFrame { .. }
+        )
+    })
     .await;
-    p.hold().await;
     p
 }
 
@@ -646,14 +591,8 @@ async fn the_publisher_leaving_inside_the_window_is_critical_and_says_when() {
         let (o, _) = session(&cfg, |mut p: Peer| async move {
             p.playing().await;
             let mut g = generator(true);
-            stream(
-                &mut p,
-                &mut g,
-                Instant::now(),
-                Duration::from_millis(1500),
-                |_| true,
-            )
-            .await;
+            let until = Duration::from_millis(1500);
+            stream(&mut p, &mut g, Instant::now(), until, |_| true).await;
             let gone = on_status("status", "NetStream.Play.UnpublishNotify", "stopped");
             if how == 0 {
                 p.send_command(CSID_STATUS, 1, gone).await;
@@ -730,7 +669,6 @@ async fn a_16_mib_video_frame_is_counted_at_its_length_and_kept_to_its_head() {
             },
         )
         .await;
-        p.hold().await;
         p
     })
     .await;
@@ -749,17 +687,13 @@ async fn a_window_cut_by_the_timeout_is_judged_as_it_is_with_a_note() {
     };
     let (o, _) = session(&cfg, |mut p: Peer| async move {
         p.playing().await;
-        let mut g = generator(true);
         // The first keyframe only at 2 s: the window has 1 s left before --timeout.
-        stream(
+        stream_then_hold(
             &mut p,
-            &mut g,
-            Instant::now(),
             Duration::from_secs(4),
             |item| !matches!(item.kind, ItemKind::VideoFrame { seq, .. } if seq < 50),
         )
         .await;
-        p.hold().await;
         p
     })
     .await;
@@ -851,16 +785,7 @@ async fn a_data_message_that_does_not_decode_is_passed_over_with_a_note() {
             payload: vec![0x02, 0x00, 0xc8, b'o', b'n', b'T'].into(),
         };
         p.send_at(4, 1, 0, broken).await;
-        let mut g = generator(true);
-        stream(
-            &mut p,
-            &mut g,
-            Instant::now(),
-            Duration::from_secs(2),
-            |_| true,
-        )
-        .await;
-        p.hold().await;
+        stream_then_hold(&mut p, Duration::from_secs(2), |_| true).await;
         p
     })
     .await;
