@@ -244,7 +244,10 @@ impl<'a> Session<'a> {
         }
         let (messages, bytes) = t.decoder().skipped();
         if messages > 0 {
-            self.outcome.notes.push(words::skipped(messages, bytes));
+            let player = self.cfg.mode == super::Scenario::Play;
+            self.outcome
+                .notes
+                .push(words::skipped(player, messages, bytes));
         }
     }
 }

@@ -775,7 +775,7 @@ async fn aggregate_messages_count_as_their_sub_messages_with_their_timestamps() 
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_data_message_that_does_not_decode_is_passed_over_with_a_note() {
+async fn a_data_message_that_does_not_decode_and_a_shared_object_are_passed_over_with_notes() {
     let cfg = play(Duration::from_secs(1));
     let (o, _) = session(&cfg, |mut p: Peer| async move {
         p.playing().await;
@@ -785,6 +785,12 @@ async fn a_data_message_that_does_not_decode_is_passed_over_with_a_note() {
             payload: vec![0x02, 0x00, 0xc8, b'o', b'n', b'T'].into(),
         };
         p.send_at(4, 1, 0, broken).await;
+        // A shared object message: a type a player does not read.
+        let shared = Message::Unknown {
+            type_id: 19,
+            payload: vec![0; 40].into(),
+        };
+        p.send_at(4, 0, 0, shared).await;
         stream_then_hold(&mut p, Duration::from_secs(2), |_| true).await;
         p
     })
@@ -794,6 +800,13 @@ async fn a_data_message_that_does_not_decode_is_passed_over_with_a_note() {
         o.notes
             .iter()
             .any(|n| n.starts_with("the server sent 1 malformed message")),
+        "{:?}",
+        o.notes
+    );
+    assert!(
+        o.notes.iter().any(|n| n
+            == "the server sent 1 message of a type a player does not read (shared objects, \
+                unknown types: 40 bytes); they were skipped unread"),
         "{:?}",
         o.notes
     );
