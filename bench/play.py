@@ -77,6 +77,8 @@ def main() -> None:
     nginx = b.ensure_nginx_rtmp()
     names = ["rtmp-probe", "ffprobe", "ffmpeg -c copy"]
     cpu: dict[str, list[float]] = {n: [] for n in names}
+    user: dict[str, list[float]] = {n: [] for n in names}
+    sys_: dict[str, list[float]] = {n: [] for n in names}
     rss: dict[str, list[float]] = {n: [] for n in names}
     wall: dict[str, list[float]] = {n: [] for n in names}
     rates: list[float] = []
@@ -110,6 +112,8 @@ def main() -> None:
                         b.say(f"round {i}: {name}: exit {run.status}: {run.stdout[:200]} {run.stderr[-300:]}")
                         continue
                     cpu[name].append(run.cpu_ms)
+                    user[name].append(run.user_ms)
+                    sys_[name].append(run.sys_ms)
                     rss[name].append(run.rss_kib / 1024)
                     wall[name].append(run.wall_ms)
                     if name == "rtmp-probe":
@@ -123,7 +127,8 @@ def main() -> None:
     rows = []
     for n in names:
         c, r, w = b.summarize(cpu[n]), b.summarize(rss[n]), b.summarize(wall[n])
-        rows.append([f"`{n}`", c.fmt(0, " ms"), r.fmt(1, " MiB"), w.fmt(0, " ms")])
+        u, k = b.summarize(user[n]), b.summarize(sys_[n])
+        rows.append([f"`{n}`", c.fmt(0, " ms"), u.fmt(0, " ms"), k.fmt(0, " ms"), r.fmt(1, " MiB"), w.fmt(0, " ms")])
     med = {n: (b.summarize(cpu[n]).median, b.summarize(rss[n]).median) for n in names}
     ratios = []
     for n in names[1:]:
@@ -132,7 +137,7 @@ def main() -> None:
             f"{med['rtmp-probe'][0] / med[n][0]:.3f} ({med[n][0] / med['rtmp-probe'][0]:.1f}× less)",
             f"{med['rtmp-probe'][1] / med[n][1]:.3f} ({med[n][1] / med['rtmp-probe'][1]:.1f}× less)",
         ])
-    t1 = b.table(["tool", "user+sys CPU, median (min–max)", "peak RSS", "wall"], rows)
+    t1 = b.table(["tool", "user+sys CPU, median (min–max)", "user", "sys", "peak RSS", "wall"], rows)
     t2 = b.table(["ratio of the medians", "CPU", "peak RSS"], ratios)
     rate = f"{b.summarize(rates).median:.2f} Mbit/s" if rates else "?"
     body = "\n".join([
