@@ -96,7 +96,7 @@ fn per_frame(c: &mut Criterion) {
                 timestamp: i.wrapping_mul(40),
                 arrival: Duration::from_millis(u64::from(i) * 40),
                 len: 1500,
-                keyframe: i % 50 == 0,
+                keyframe: i.is_multiple_of(50),
                 config: false,
             }))
         })

@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # CI of the packages (called by .ci/run): builds the Debian package and the RPM with
 # packaging/build.sh, installs the .deb with dpkg -i and checks what a user gets from it — the
-# installed check_rtmp against a private nginx-rtmp (as root and as the nagios user), the man page
-# through man, the completions through each shell's own loader, the commands in Debian's nagios4 and
-# the Icinga 2 file in icinga2 — then purges it; lists the RPM with rpm -qlp against the expected
-# layout and runs what it carries. Prints how long each part took.
+# installed check_rtmp against a private nginx-rtmp (as the user running this and as the nagios
+# user), the man page through man, the completions through each shell's own loader, the commands in
+# Debian's nagios4 and the Icinga 2 file in icinga2 — then purges it; lists the RPM with rpm -qlp
+# against the expected layout and runs what it carries. Prints how long each part took.
+#
+# Runs as root (CI) or as a user with sudo: installing and purging a package, reading Debian's
+# nagios4 and icinga2 configurations (readable by root and their groups only) and running a command
+# as the nagios user need root, and go through as_root (scripts/lib.sh), i.e. sudo. NOTE: it installs
+# the .deb system-wide for the length of the run, and purges any rtmp-probe package it finds first
+# (an earlier run's): do not run it on a machine where rtmp-probe is installed for real.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-# The packaging tools, pinned. cargo install compiles them once per machine, with --debug: that
-# halves the compile (measured here in CPU seconds, user + sys: cargo-deb 145 -> 77,
-# cargo-generate-rpm 458 -> 237, the latter pulls in OpenPGP crates it cannot leave out) and costs
-# about 5 s when packaging (cargo generate-rpm 8 s instead of 3 s); the packages' contents are the
-# same (rpm --dump identical).
-CARGO_DEB_VERSION=3.8.0
-CARGO_GENERATE_RPM_VERSION=0.21.1
+# The packaging tools, pinned in scripts/lib.sh (CARGO_DEB_VERSION, CARGO_GENERATE_RPM_VERSION). cargo
+# install compiles them once per machine, with --debug: that halves the compile (measured here in
+# CPU seconds, user + sys: cargo-deb 145 -> 77, cargo-generate-rpm 458 -> 237, the latter pulls in
+# OpenPGP crates it cannot leave out) and costs about 5 s when packaging (cargo generate-rpm 8 s
+# instead of 3 s); the packages' contents are the same (rpm --dump identical).
 
 started=$SECONDS
 lap_start=$SECONDS
@@ -43,8 +47,11 @@ ensure_cargo_tool() {
 
 bash -n packaging/build.sh packaging/rpm/check_rtmp
 
+begin_install
+ensure_c_toolchain
 ensure_nginx_rtmp
 ensure_ecosystem_tools
+install_queued
 ensure_cargo_tool cargo-deb "$CARGO_DEB_VERSION"
 ensure_cargo_tool cargo-generate-rpm "$CARGO_GENERATE_RPM_VERSION"
 lap "prerequisites"
@@ -58,10 +65,16 @@ lap "packaging/build.sh (assets, release build, cargo deb, cargo generate-rpm)"
 
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/rtmp-probe-ci-ecosystem.XXXXXX")
 chmod 755 "$workdir"
+installed=0
 # shellcheck disable=SC2317 # (runs from the EXIT trap)
 cleanup() {
   stop_private_nginx
   rm -rf "$workdir"
+  # A run that failed half-way does not leave the package installed.
+  if [ "$installed" = 1 ]; then
+    say "purging the rtmp-probe package this run installed"
+    as_root dpkg --purge rtmp-probe >/dev/null || true
+  fi
 }
 trap cleanup EXIT
 
@@ -89,14 +102,15 @@ grep -qF './usr/lib/nagios/plugins/check_rtmp -> ../../../bin/rtmp-probe' <<<"$c
 say "the .deb holds the binary, the check_rtmp link, the man page, 3 completions, the Nagios, Icinga 2 and NRPE files, the docs and licences"
 dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
 
-commands_before=$(nagios4 -v /etc/nagios4/nagios.cfg | sed -n 's/^[[:space:]]*Checked \([0-9]*\) commands\./\1/p')
+commands_before=$(as_root nagios4 -v /etc/nagios4/nagios.cfg | sed -n 's/^[[:space:]]*Checked \([0-9]*\) commands\./\1/p')
 [ -n "$commands_before" ] || fail "nagios4 -v /etc/nagios4/nagios.cfg failed before the install"
 
 if dpkg-query -W -f '${Status}' rtmp-probe 2>/dev/null | grep -q 'install ok installed'; then
   say "purging the rtmp-probe package that an earlier run left"
-  dpkg --purge rtmp-probe
+  as_root dpkg --purge rtmp-probe
 fi
-dpkg -i "$deb"
+installed=1
+as_root dpkg -i "$deb"
 dpkg -s rtmp-probe | grep -E '^(Package|Version|Depends):'
 [ "$(readlink /usr/lib/nagios/plugins/check_rtmp)" = ../../../bin/rtmp-probe ] ||
   fail "the installed /usr/lib/nagios/plugins/check_rtmp is not the link"
@@ -122,7 +136,7 @@ check_installed() {
   local user=$1 stream=$2 out code=0
   local command=(/usr/lib/nagios/plugins/check_rtmp -w 5s -c 8s -t 10s "rtmp://127.0.0.1:$port/live/$stream-{random}")
   if [ -n "$user" ]; then
-    out=$(runuser -u "$user" -- "${command[@]}") || code=$?
+    out=$(as_root runuser -u "$user" -- "${command[@]}") || code=$?
   else
     out=$("${command[@]}") || code=$?
   fi
@@ -136,7 +150,7 @@ check_installed() {
 }
 check_installed '' ci-deb
 check_installed nagios ci-deb-nagios
-say "the installed /usr/lib/nagios/plugins/check_rtmp said RTMP OK, as root and as the nagios user"
+say "the installed /usr/lib/nagios/plugins/check_rtmp said RTMP OK, as $(id -un) and as the nagios user"
 
 # The packaged binary is linked statically (scripts/build-release.sh): no program interpreter, no
 # library to find. Name lookups still read /etc/hosts (glibc's files service is inside the static
@@ -174,7 +188,7 @@ zsh_out=$(zsh -f -c 'autoload -U compinit && compinit -u -D && print -r -- "$_co
 [ "$zsh_out" = _rtmp-probe ] || fail "zsh's compinit did not register _rtmp-probe (got '$zsh_out')"
 say "zsh's compinit registers _rtmp-probe from /usr/share/zsh/vendor-completions (in Debian's default fpath)"
 
-commands_after=$(nagios4 -v /etc/nagios4/nagios.cfg | sed -n 's/^[[:space:]]*Checked \([0-9]*\) commands\./\1/p')
+commands_after=$(as_root nagios4 -v /etc/nagios4/nagios.cfg | sed -n 's/^[[:space:]]*Checked \([0-9]*\) commands\./\1/p')
 [ "$commands_after" = $((commands_before + 2)) ] ||
   fail "Debian's nagios4 configuration has $commands_after commands after the install, not $commands_before + 2"
 say "Debian's stock nagios4 configuration reads the 2 commands of /etc/nagios-plugins/config/rtmp.cfg ($commands_before -> $commands_after commands, no error)"
@@ -184,11 +198,12 @@ include "/etc/icinga2/icinga2.conf"
 include "/usr/share/rtmp-probe/icinga2/rtmp.conf"
 include "/usr/share/rtmp-probe/icinga2/example.conf"
 CONF
-icinga_out=$(icinga2 daemon -C -c "$workdir/icinga2.conf" 2>&1) || fail "icinga2 daemon -C with the installed files failed:
+icinga_out=$(as_root icinga2 daemon -C -c "$workdir/icinga2.conf" 2>&1) || fail "icinga2 daemon -C with the installed files failed:
 $icinga_out"
 say "icinga2 daemon -C accepts Debian's stock icinga2.conf with the installed rtmp.conf and example.conf"
 
-dpkg --purge rtmp-probe
+as_root dpkg --purge rtmp-probe
+installed=0
 for path in /usr/bin/rtmp-probe /usr/lib/nagios/plugins/check_rtmp /etc/nagios-plugins/config/rtmp.cfg /usr/share/rtmp-probe /etc/rtmp-probe/rtmp-probe.yml /lib/systemd/system/rtmp-probe.service; do
   if [ -e "$path" ] || [ -L "$path" ]; then fail "$path is still there after dpkg --purge"; fi
 done

@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh run TARGET [SECONDS] seed if needed, then fuzz TARGET for SECONDS (default 600)
 #   scripts/fuzz.sh all [SECONDS]        run every target in turn, one at a time
 #
-# Needs cargo-fuzz (`cargo install cargo-fuzz`). On a stable toolchain RUSTC_BOOTSTRAP=1 is set for
+# Needs cargo-fuzz (`cargo install --locked cargo-fuzz`). On a stable toolchain RUSTC_BOOTSTRAP=1 is set for
 # it, since cargo-fuzz passes nightly-only flags (-Zsanitizer=address). Fuzzing runs under
 # `nice -n 19` with one job and a 2 GiB memory limit; libFuzzer's log goes to fuzz/logs/TARGET.log
 # and the corpus it grows stays in fuzz/corpus/TARGET/ (both ignored by git), crashes go to
@@ -103,14 +103,14 @@ seed_all() {
   # authentication's refusals, separated by 0x00, as Wowza (adobe) and Limelight (llnw) word them.
   local reject='[ AccessManager.Reject ] : '
   printf '%s\0%s\0%s' \
-    "$reject[ code=403 need auth; authmod=adobe ] : " \
-    "$reject[ authmod=adobe ] : ?reason=needauth&user=bob&salt=Kx9sAA==&challenge=4lmAAA==&opaque=vgoAAA==" \
-    "$reject[ authmod=adobe ] : ?reason=authfailed&opaque=vgoAAA==" | seed auth_refusal adobe-rounds '\x01'
+    "${reject}[ code=403 need auth; authmod=adobe ] : " \
+    "${reject}[ authmod=adobe ] : ?reason=needauth&user=bob&salt=Kx9sAA==&challenge=4lmAAA==&opaque=vgoAAA==" \
+    "${reject}[ authmod=adobe ] : ?reason=authfailed&opaque=vgoAAA==" | seed auth_refusal adobe-rounds '\x01'
   printf '%s\0%s\0%s' \
-    "$reject[ code=403 need auth; authmod=llnw ] : " \
-    "$reject[ authmod=llnw ] : ?reason=needauth&user=bob&nonce=MTIzNDU2Nzg5" \
-    "$reject[ authmod=llnw ] : ?reason=nosuchuser" | seed auth_refusal llnw-rounds '\x01'
-  printf '%s' "$reject[ code=403 need auth; authmod=adobe ] : " | seed auth_refusal no-credentials '\x00'
+    "${reject}[ code=403 need auth; authmod=llnw ] : " \
+    "${reject}[ authmod=llnw ] : ?reason=needauth&user=bob&nonce=MTIzNDU2Nzg5" \
+    "${reject}[ authmod=llnw ] : ?reason=nosuchuser" | seed auth_refusal llnw-rounds '\x01'
+  printf '%s' "${reject}[ code=403 need auth; authmod=adobe ] : " | seed auth_refusal no-credentials '\x00'
   # media_parse: the media fixtures as they are (tag bodies, configuration records, onMetaData),
   # and x264's SPS without its NAL header byte (the target also tries the input behind one).
   for f in "$FIX"/media/*; do
@@ -129,7 +129,7 @@ seed_all() {
 run_target() {
   local target=$1 seconds=${2:-600}
   [[ " ${TARGETS[*]} " == *" $target "* ]] || die "unknown target '$target' (${TARGETS[*]})"
-  command -v cargo-fuzz >/dev/null || die "cargo-fuzz is not installed: cargo install cargo-fuzz"
+  command -v cargo-fuzz >/dev/null || die "cargo-fuzz is not installed: cargo install --locked cargo-fuzz"
   [ -d "$CORPUS/$target" ] || seed_all
   mkdir -p fuzz/logs
   local log=fuzz/logs/$target.log

@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# The test command of rtmp-probe (README and CI): makes sure nginx with the RTMP module is installed
-# (the integration tests start private instances of it), promtool (checks the Prometheus output),
-# and the monitoring daemons and shells of the ecosystem tests (nagios4, icinga2, nrpe, zsh,
-# fish...), then runs `cargo test --locked` with any arguments given, e.g.
-# `scripts/test.sh harness::` or `scripts/test.sh -- --nocapture`.
+# The test command of rtmp-probe (README and CI): installs with apt-get whatever the tests need and
+# is missing (ensure_test_prerequisites in scripts/lib.sh, one apt-get run, no recommends, no
+# service started or left enabled; README.md lists each package and why), then runs
+# `cargo test --locked` with any arguments given, e.g. `scripts/test.sh harness::`,
+# `scripts/test.sh -- --nocapture`, or `scripts/test.sh --no-run` to install and build only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-ensure_nginx_rtmp
-ensure_promtool
-ensure_ecosystem_tools
+ensure_test_prerequisites
 say "cargo test --locked $*"
 exec cargo test --locked "$@"

@@ -19,13 +19,13 @@ Examples:
   rtmp-probe --mode play --duration 10s -t 20s rtmp://edge.example.com/live/channel1
       play a live channel and watch 10 s of it: CRITICAL on no media, a stall over 2 s,
       timestamps going backwards, a broken codec configuration, the publisher leaving
-  rtmp-probe --mode play --duration 10s -t 20s -c keyframe_interval=2s -w fps=24: URL
-      keyframe compliance (a platform that requires a 2 s GOP) and a frame rate floor
+  rtmp-probe --mode play --duration 10s -t 20s -c keyframe_interval=2s rtmp://edge/live/ch1
+      keyframe compliance, for a platform that requires a keyframe every 2 s
   rtmp-probe --format json 'rtmp://ingest.example.com/live/key?token=abc' | jq .
       JSON report; the key and token are masked unless --show-secrets
   rtmp-probe -v --format text --trace rtmp://127.0.0.1/live/test
       diagnose by hand: every step, what the server said, hex dumps on stderr
-  rtmp-probe -f prometheus --targets /etc/rtmp-probe/targets --output /var/lib/node_exporter/rtmp.prom
+  rtmp-probe -f prometheus --targets targets.txt --output /var/lib/node-exporter/rtmp.prom
       many targets at once; the file is replaced atomically, failures included
 
 Thresholds: -w/-c take [METRIC=]RANGE (no METRIC: total). RANGE is the Monitoring Plugins syntax:
@@ -135,7 +135,8 @@ pub struct Cli {
     #[arg(long = "output", value_name = "FILE")]
     pub output_file: Option<std::path::PathBuf>,
 
-    /// More detail: -v long output and info logs on stderr, -vv debug, -vvv trace.
+    /// More detail: -v long output, and on stderr each step with what was sent and what came
+    /// back; -vv every message; -vvv every read and housekeeping answer.
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
     pub verbose: u8,
 

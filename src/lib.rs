@@ -11,6 +11,7 @@ pub mod plan;
 pub mod protocol;
 pub mod redact;
 pub mod report;
+pub mod sanitize;
 pub mod session;
 pub mod target;
 pub mod verdict;

@@ -285,6 +285,35 @@ fn a_hostile_server_cannot_forge_lines_escape_sequences_or_a_huge_line() {
         }
         served.finish_one();
     }
+    // Logs are output too: -vv shows every message, --trace every byte.
+    for flags in [&["-vv"][..], &["-vvv", "--trace"]] {
+        let served = serve(hostile);
+        let mut args = vec!["-t", "5s"];
+        args.extend_from_slice(flags);
+        let url = served.url("live", "hostile-0123456789");
+        args.push(&url);
+        let out = probe::run(&args);
+        assert_eq!(out.code, 2, "{flags:?}: {out}");
+        assert!(
+            out.stderr.contains("onStatus") || out.stderr.contains("_error"),
+            "{out}"
+        );
+        for bad in ['\u{1b}', '\u{7}', '\r'] {
+            assert!(
+                !out.stderr.contains(bad),
+                "{flags:?}: {bad:?} in the logs: {out}"
+            );
+        }
+        assert!(
+            !out.stderr.lines().any(|l| l.starts_with("RTMP OK")),
+            "{flags:?}: a forged line in the logs: {out}"
+        );
+        assert!(
+            out.stderr.lines().all(|l| l.len() < 8192),
+            "{flags:?}: log lines are bounded"
+        );
+        served.finish_one();
+    }
 }
 
 #[test]
@@ -491,4 +520,98 @@ fn small_holes_are_closed() {
     let out = probe::run(&["--mode", "connect", &nginx.url("li|ve", "")]);
     let line = out.stdout.lines().next().unwrap_or_default();
     assert!(line.contains("li¦ve") && !line.contains("li/ve"), "{line}");
+}
+
+#[test]
+fn a_teardown_that_is_not_confirmed_is_reported_as_what_it_is_never_as_a_failure() {
+    use crate::support::script::on_status;
+    type Teardown = fn(&mut Conn) -> io::Result<()>;
+    let cases: [(Teardown, &str, &str); 3] = [
+        (
+            |c| {
+                c.wait_command("deleteStream")?;
+                c.send_command(
+                    5,
+                    1,
+                    on_status("status", "NetStream.DeleteStream.Suceess", "misspelt"),
+                )?;
+                c.hold()
+            },
+            "not_confirmed",
+            "not confirmed",
+        ),
+        (
+            |c| {
+                c.wait_command("FCUnpublish")?;
+                c.reset()
+            },
+            "reset",
+            "reset by the server",
+        ),
+        (|c| c.serve_unpublish(), "confirmed", "confirmed"),
+    ];
+    for (teardown, name, words) in cases {
+        let served = serve(move |c| {
+            c.handshake()?;
+            c.serve_connect()?;
+            c.serve_create_stream()?;
+            c.serve_publish()?;
+            c.serve_verify()?;
+            teardown(c)
+        });
+        let url = served.url("live", "teardown-0123456789");
+        let out = probe::run(&["-v", "--teardown-wait", "100ms", &url]);
+        assert_eq!(out.code, 0, "{name}: {out}");
+        assert!(!out.stdout.contains("FAILED"), "{name}: {out}");
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("step unpublish"))
+            .unwrap_or_else(|| panic!("{name}: no unpublish line: {out}"));
+        assert!(line.ends_with(words), "{name}: {line}");
+        served.finish_one();
+        let served = serve(move |c| {
+            c.handshake()?;
+            c.serve_connect()?;
+            c.serve_create_stream()?;
+            c.serve_publish()?;
+            c.serve_verify()?;
+            teardown(c)
+        });
+        let out = probe::run(&[
+            "-f",
+            "json",
+            "--teardown-wait",
+            "100ms",
+            &served.url("live", "x"),
+        ]);
+        assert_eq!(
+            report::parse_valid(&out.stdout)["server"]["teardown"],
+            name,
+            "{out}"
+        );
+        served.finish_one();
+    }
+}
+
+#[test]
+fn running_out_of_descriptors_is_the_probes_unknown_never_the_servers_critical() {
+    let refused = format!("rtmp://127.0.0.1:{}/live/x", closed_port());
+    let mut local = 0;
+    for n in 4..=12 {
+        let out = sh(
+            &format!("ulimit -n {n} && exec \"$@\""),
+            &["-f", "json", &refused],
+        );
+        if out.code == 3 && out.stdout.contains("\"kind\":\"local_resources\"") {
+            local += 1;
+            assert!(out.stdout.contains("too many open files"), "{out}");
+        } else {
+            assert!(
+                !out.stdout.contains("too many open files"),
+                "ulimit -n {n}: {out}"
+            );
+        }
+    }
+    assert!(local > 0, "some low limit ran the probe out of descriptors");
 }

@@ -9,14 +9,17 @@
 mod support;
 
 mod auth;
+mod docs;
 mod ecosystem;
 mod exporter;
 mod faults;
 mod hardening;
 mod harness;
+mod logs;
 mod media;
 mod play;
 mod publish;
+mod secrets;
 mod synth;
 mod targets;
 mod thresholds;

@@ -23,7 +23,7 @@ pub fn concurrency(wanted: usize, targets: usize) -> usize {
 
 /// The soft limit on open descriptors after raising it to the hard limit where allowed.
 #[cfg(unix)]
-fn descriptor_limit() -> io::Result<u64> {
+pub(crate) fn descriptor_limit() -> io::Result<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -46,7 +46,7 @@ fn descriptor_limit() -> io::Result<u64> {
 }
 
 #[cfg(not(unix))]
-fn descriptor_limit() -> io::Result<u64> {
+pub(crate) fn descriptor_limit() -> io::Result<u64> {
     Err(io::Error::other("no descriptor limit here"))
 }
 

@@ -24,8 +24,14 @@ pub fn init(out: &Output) {
     } else if out.verbosity >= 3 {
         filter.push_str(&format!(",{}=debug", session::wire::TARGET));
     }
-    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    with_filter(&filter, "warn");
+}
+
+/// Logs on stderr with this tracing filter (or `fallback` when it does not parse), through a
+/// writer whose failures never reach the caller. The exporter's logging too.
+pub(crate) fn with_filter(filter: &str, fallback: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(fallback));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| Stderr)

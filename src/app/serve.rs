@@ -120,6 +120,8 @@ async fn serve(listen: SocketAddr, config: Config, path: PathBuf) -> i32 {
         }
     };
     let bound = listener.local_addr().unwrap_or(listen);
+    // As the one-shot check does: a low soft limit must not cap what the system allows.
+    let _ = super::limits::descriptor_limit();
     exporter::warn_about(&config);
     // Probes finish within their timeouts; the longest module's bounds the shutdown.
     let grace = config
@@ -183,12 +185,5 @@ fn watch_signals(
 
 /// Logs on stderr at `level` (for this crate; other crates at warn).
 fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(format!("warn,rtmp_probe={level}"))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_target(false)
-        .try_init();
+    super::logging::with_filter(&format!("warn,rtmp_probe={level}"), "info");
 }

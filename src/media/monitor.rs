@@ -146,7 +146,7 @@ impl MediaMonitor {
             MediaKind::Video => &mut self.video_track,
             MediaKind::Audio => &mut self.audio_track,
         };
-        let default = track_id.map_or(true, |id| *slot.get_or_insert(id) == id);
+        let default = track_id.is_none_or(|id| *slot.get_or_insert(id) == id);
         if !default {
             self.other_track_messages += 1;
         }

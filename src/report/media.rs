@@ -3,10 +3,10 @@
 //! sanitised like the rest of the report: onMetaData is server text (names and values as sent,
 //! bounded in depth, count and length).
 
-use super::sanitize;
 use crate::media::MediaSummary;
 use crate::protocol::amf0::Value;
 use crate::redact::Redactor;
+use crate::sanitize;
 use crate::session::MediaOutcome;
 use crate::verdict::play::{backwards, max_gap, stalls};
 use serde::ser::{SerializeMap, SerializeSeq};

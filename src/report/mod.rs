@@ -4,7 +4,6 @@
 pub mod media;
 mod nagios;
 mod prometheus;
-pub mod sanitize;
 mod text;
 mod unknown;
 
@@ -19,6 +18,7 @@ pub use unknown::{render as unknown, NotRun};
 use crate::metrics::{Range, Unit};
 use crate::plan::Probe;
 use crate::protocol::message::LimitType;
+use crate::sanitize;
 use crate::session::{FailureKind, Outcome, Step};
 use crate::verdict::{State, Thresholds, Verdict};
 use serde::Serialize;
@@ -135,6 +135,8 @@ pub struct ServerReport {
     pub stream_id: Option<u32>,
     pub acknowledgements_sent: u32,
     pub pings_answered: u32,
+    /// How the teardown ended: confirmed, closed, not_confirmed or reset (never a failure).
+    pub teardown: Option<&'static str>,
     pub statuses: Vec<StatusReport>,
 }
 
@@ -236,6 +238,7 @@ impl Report {
             stream_id: server.stream_id,
             acknowledgements_sent: server.acknowledgements_sent,
             pings_answered: server.pings_answered,
+            teardown: server.teardown.map(|t| t.name()),
             statuses: server
                 .statuses
                 .iter()

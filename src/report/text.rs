@@ -12,6 +12,19 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// What a step came to, in words. The teardown is reported as what it is (it never fails a check
+/// whose publish worked): confirmed, closed by the server, not confirmed, reset.
+fn step_result(report: &Report, step: &super::StepReport) -> &'static str {
+    match (step.name, report.server.teardown) {
+        ("unpublish", Some("confirmed")) => "confirmed",
+        ("unpublish", Some("closed")) => "closed by the server",
+        ("unpublish", Some("not_confirmed")) => "not confirmed",
+        ("unpublish", Some("reset")) => "reset by the server",
+        _ if step.ok => "ok",
+        _ => "FAILED",
+    }
+}
+
 /// Detail lines shared by the text format and the Nagios long output.
 pub fn detail_lines(report: &Report) -> Vec<String> {
     let mut lines = Vec::new();
@@ -26,7 +39,7 @@ pub fn detail_lines(report: &Report) -> Vec<String> {
             "step {:<14}{:>10.3} ms  {}",
             s.name,
             s.duration_ms,
-            if s.ok { "ok" } else { "FAILED" }
+            step_result(report, s)
         );
         if let Some(w) = s.warning_ms {
             line.push_str(&format!("  (warning > {w} ms)"));

@@ -41,7 +41,7 @@ struct NotRunError<'a> {
 
 /// The UNKNOWN result for `message` in `format`. `message` must already be free of secrets.
 pub fn render(format: Format, why: NotRun, message: &str) -> String {
-    let message = crate::report::sanitize::one_line(message);
+    let message = crate::sanitize::one_line(message);
     match format {
         Format::Nagios => format!("RTMP UNKNOWN - {message}\n"),
         Format::Text => format!("RTMP UNKNOWN: {message}\n"),

@@ -88,6 +88,15 @@ impl<'a> Session<'a> {
 
     pub(super) fn end(&mut self, clock: &Clock, ok: bool) {
         self.record.end(clock, ok);
+        if tracing::enabled!(tracing::Level::INFO) {
+            let took = clock.started.elapsed();
+            let how = if ok { "ok" } else { "did not succeed" };
+            tracing::info!(
+                "step {} {how} in {}",
+                clock.step.name(),
+                crate::metrics::ms(took)
+            );
+        }
     }
 
     pub(super) fn note(&mut self, note: String) {
@@ -110,6 +119,20 @@ impl<'a> Session<'a> {
         batch: Vec<Outgoing>,
     ) -> Result<(), Failure> {
         let deadline = clock.deadline;
+        if tracing::enabled!(tracing::Level::INFO) {
+            let commands: Vec<String> = batch
+                .iter()
+                .filter_map(|o| match &o.message {
+                    Message::Command { command, .. } => {
+                        Some(format!("{}({})", command.name, command.transaction_id))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !commands.is_empty() {
+                tracing::info!("{}: sent {}", clock.step.name(), commands.join(", "));
+            }
+        }
         let r = self.transport()?.send(batch, deadline.at).await;
         r.map_err(|f| self.fail(clock.step, f, &deadline, "the server to take our request"))
     }
@@ -149,6 +172,16 @@ impl<'a> Session<'a> {
             return None;
         };
         let mut reply = self.client.on_command(received.stream_id, command);
+        if tracing::enabled!(tracing::Level::INFO) {
+            let status = reply
+                .status
+                .as_ref()
+                .map(|st| format!(" {} {}", st.level, st.code))
+                .unwrap_or_default();
+            let text = format!("{}({}){status}", reply.name, reply.transaction_id);
+            let text = crate::sanitize::one_line(&self.cfg.redactor.text(&text));
+            tracing::info!("{}: got {text}", step.name());
+        }
         let room = self.outcome.server.statuses.len() < MAX_STATUSES;
         if let (Some(status), true) = (&reply.status, room) {
             self.outcome.server.statuses.push(StatusRecord {

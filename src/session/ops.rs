@@ -102,6 +102,14 @@ impl Session<'_> {
                 FailureKind::ConnectionRefused,
                 "connection refused (nothing listens on that port)".to_string(),
             ),
+            Connect::Failed(Some(e)) if words::is_local_shortage(&e) => (
+                FailureKind::LocalResources,
+                format!(
+                    "the probe's machine ran out of resources: {} (raise the descriptor limit, \
+                     ulimit -n, or lower --concurrency)",
+                    words::io_words(&e)
+                ),
+            ),
             Connect::Failed(Some(e)) => (FailureKind::ConnectFailed, words::io_words(&e)),
             Connect::Failed(None) => (
                 FailureKind::ConnectFailed,

@@ -185,6 +185,7 @@ impl<S: Stream> Transport<S> {
     /// Accounts for `n` bytes read into the free end of the buffer.
     fn filled(&mut self, n: usize) -> usize {
         self.stream.after_read();
+        tracing::trace!("read {n} bytes");
         if let Some(read) = self.buf.get(self.end..self.end + n) {
             wire::dump("recv", read, &self.redactor);
         }
@@ -356,10 +357,12 @@ impl<S: Stream> Transport<S> {
             if matches!(reply, Message::UserControl(_)) {
                 self.pongs_sent += 1;
             }
+            tracing::trace!("answering the server's housekeeping: {reply:?}");
             self.queue(&Outgoing::control(reply))?;
         }
         if let Some(ack) = self.conn.ack_due() {
             self.acks_sent += 1;
+            tracing::trace!("acknowledging what the server's window asks for: {ack:?}");
             self.queue(&Outgoing::control(ack))?;
         }
         Ok(())

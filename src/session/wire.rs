@@ -18,7 +18,10 @@ pub(crate) fn message(
     redactor: &Redactor,
 ) {
     if tracing::enabled!(tracing::Level::DEBUG) {
-        let text = redactor.text(&describe(message));
+        let text = crate::sanitize::bounded(
+            &redactor.text(&describe(message)),
+            crate::sanitize::MAX_LOG_LINE,
+        );
         tracing::debug!("{direction} csid={csid} msid={stream_id} {text}");
     }
 }

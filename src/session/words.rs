@@ -11,6 +11,15 @@ use crate::protocol::handshake::HandshakeProgress;
 use crate::protocol::message::MessageError;
 use std::io;
 
+/// Whether an error says the probe's own machine ran out of something (descriptors, memory,
+/// buffers, local ports): the probe's problem, never the server's.
+pub(super) fn is_local_shortage(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM | libc::EADDRNOTAVAIL)
+    )
+}
+
 /// An I/O error in an operator's words: the OS text without Rust's "(os error N)" suffix.
 pub fn io_words(e: &io::Error) -> String {
     let text = e.to_string();

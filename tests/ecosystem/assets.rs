@@ -12,7 +12,7 @@ use super::daemon::{require, run};
 use crate::support::probe;
 
 /// The options that `rtmp-probe --help` lists: (`-t`, `--timeout`), (``, `--mode`), (`-4`, ``)...
-fn help_options() -> BTreeSet<(String, String)> {
+pub(crate) fn help_options() -> BTreeSet<(String, String)> {
     let out = probe::run(&["--help"]);
     assert_eq!(out.code, 0, "{out}");
     let mut options = BTreeSet::new();

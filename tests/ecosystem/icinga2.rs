@@ -3,23 +3,51 @@
 //! its results read from a PerfdataWriter file.
 
 use std::fs;
-use std::path::Path;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use super::daemon::{open_tempdir, plugin_dir, repo_file, require, run, Daemon};
 use crate::support::nginx::Nginx;
 
 const ICINGA2: &str = "/usr/sbin/icinga2";
 
-/// Every directory Icinga writes to is inside `dir`, and it stays root (Debian's build would drop to
-/// the `nagios` user, which cannot write into the temporary directory).
+/// Debian's stock templates (generic-host, generic-service), which the example imports.
+/// /etc/icinga2 is readable by root and the `nagios` group only: as another user the test says so.
+const STOCK_TEMPLATES: &str = "/etc/icinga2/conf.d/templates.conf";
+
+/// `id -un` or `id -gn`: the user or group the tests run as.
+fn id(flag: &str) -> String {
+    let out = Command::new("id").arg(flag).output().expect("run id");
+    assert!(out.status.success(), "id {flag} failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// STOCK_TEMPLATES, or a panic that says how to make it readable or installed.
+fn stock_templates() -> PathBuf {
+    match fs::File::open(STOCK_TEMPLATES) {
+        Ok(_) => PathBuf::from(STOCK_TEMPLATES),
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => panic!(
+            "{STOCK_TEMPLATES} is not readable by {} (Debian keeps /etc/icinga2 for root and the \
+             nagios group): run the tests as root, or `sudo adduser {} nagios` and log in again",
+            id("-un"),
+            id("-un"),
+        ),
+        Err(_) => require(STOCK_TEMPLATES),
+    }
+}
+
+/// Every directory Icinga writes to is inside `dir`, and it runs as the user and group of the
+/// tests (Debian's build would drop to the `nagios` user, which cannot write into the temporary
+/// directory, and only root may switch users).
 fn defines(dir: &Path) -> Vec<String> {
     for sub in ["run/icinga2", "data", "log", "cache", "spool", "perfdata"] {
         fs::create_dir_all(dir.join(sub)).expect("create an Icinga directory");
     }
     let d = dir.display();
     vec![
-        "-DRunAsUser=root".to_string(),
-        "-DRunAsGroup=root".to_string(),
+        format!("-DRunAsUser={}", id("-un")),
+        format!("-DRunAsGroup={}", id("-gn")),
         format!("-DInitRunDir={d}/run"),
         format!("-DDataDir={d}/data"),
         format!("-DLogDir={d}/log"),
@@ -52,7 +80,7 @@ include \"{}\"
 include \"{}\"
 include \"{}\"
 ",
-            require("/etc/icinga2/conf.d/templates.conf").display(),
+            stock_templates().display(),
             repo_file("nagios/icinga2/rtmp.conf").display(),
             repo_file("nagios/icinga2/example.conf").display(),
         ),

@@ -6,7 +6,7 @@
 //! The daemons come from Debian packages that `scripts/test.sh` installs (see `ensure_ecosystem_tools`
 //! in scripts/lib.sh); a missing one is a panic with the install command, never a skipped test.
 
-mod assets;
+pub(crate) mod assets;
 mod daemon;
 mod icinga2;
 mod nagios;

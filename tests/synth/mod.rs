@@ -131,7 +131,7 @@ fn check_h264_and_aac(config: SynthConfig, seconds: u64) {
     assert_eq!(shown.len() as u64, frames);
     let every = config.keyframe_every();
     for (n, frame) in shown.iter().enumerate() {
-        let key = n as u64 % every == 0;
+        let key = (n as u64).is_multiple_of(every);
         assert_eq!(frame["key_frame"], u8::from(key), "frame {n}");
         assert_eq!(frame["pict_type"], if key { "I" } else { "P" }, "frame {n}");
     }
@@ -156,7 +156,8 @@ fn check_h264_and_aac(config: SynthConfig, seconds: u64) {
     let pictures = decoded_frames(&file, w, h);
     assert_eq!(pictures.len() as u64, frames);
     for (n, picture) in pictures.iter().enumerate() {
-        let element = (n as u64 % every != 0).then(|| if total <= 2 { 0 } else { n % total });
+        let element =
+            (!(n as u64).is_multiple_of(every)).then(|| if total <= 2 { 0 } else { n % total });
         let (luma, chroma) = picture.split_at(w * h);
         for (y, row) in luma.chunks(w).enumerate() {
             for (x, run) in row.chunks(16).enumerate() {

@@ -168,7 +168,7 @@ impl Generator {
             Some(audio) if audio < video => (ItemKind::AudioFrame, audio),
             _ => {
                 let seq = self.video_frames;
-                let keyframe = seq % self.keyframe_every == 0;
+                let keyframe = seq.is_multiple_of(self.keyframe_every);
                 (ItemKind::VideoFrame { seq, keyframe }, video)
             }
         }

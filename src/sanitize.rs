@@ -1,6 +1,7 @@
 //! Server text is data, not output. Everything a server sent that reaches a report (status codes,
 //! levels, descriptions, fmsVer, command names) passes through here once, when the report is
-//! built, so that no renderer ever sees a control character or an unbounded string.
+//! built, and so does every log line that shows what a server sent (`session::wire`), so that no
+//! renderer and no terminal ever sees a control character or an unbounded string.
 //!
 //! - Control characters become a space: C0 (newlines, ESC and the rest), DEL, C1, the Unicode line
 //!   and paragraph separators, and the bidirectional overrides and isolates that reorder what an
@@ -51,6 +52,9 @@ pub fn text(s: &str) -> String {
 pub fn field(s: &str) -> String {
     bounded(s, MAX_FIELD)
 }
+
+/// Most characters of a log line that shows a message (a command with all its values).
+pub const MAX_LOG_LINE: usize = 4096;
 
 /// A line composed around server text (a failure message, a note, a summary).
 pub fn one_line(s: &str) -> String {
