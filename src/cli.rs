@@ -21,6 +21,10 @@ Examples:
       timestamps going backwards, a broken codec configuration, the publisher leaving
   rtmp-probe --mode play --duration 10s -t 20s -c keyframe_interval=2s rtmp://edge/live/ch1
       keyframe compliance, for a platform that requires a keyframe every 2 s
+  rtmp-probe --stream-file /etc/rtmp-probe/facebook.key rtmps://live-api-s.facebook.com:443/rtmp
+      RTMPS, the certificate verified; -w cert_days=30: warns 30 days before it expires
+  rtmp-probe --user monitor --password-file wowza.pw rtmp://wowza.example.com/live/probe-{random}
+      challenge authentication (adobe or llnw), the password out of the process list
   rtmp-probe --format json 'rtmp://ingest.example.com/live/key?token=abc' | jq .
       JSON report; the key and token are masked unless --show-secrets
   rtmp-probe -v --format text --trace rtmp://127.0.0.1/live/test
@@ -51,7 +55,8 @@ fn after_help() -> String {
 #[derive(Debug, Parser)]
 #[command(name = "rtmp-probe", version, about, after_help = after_help())]
 pub struct Cli {
-    /// rtmp://host[:port]/app[/instance]/stream[?query]; several URLs are probed concurrently.
+    /// rtmp[s]://[user:password@]host[:port]/app[/instance]/stream[?query]; several URLs are
+    /// probed concurrently.
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
 
@@ -104,6 +109,21 @@ pub struct Cli {
     /// writing it in the URL.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<std::path::PathBuf>,
+
+    /// rtmps://: the name to send as SNI and verify the certificate against, instead of the
+    /// URL's host (e.g. when the URL has an IP address).
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+
+    /// rtmps://: trust the CA certificates (PEM) in FILE too, besides the system store; repeat
+    /// for more files.
+    #[arg(long, value_name = "FILE", action = ArgAction::Append)]
+    pub ca_file: Vec<std::path::PathBuf>,
+
+    /// rtmps://: go on whatever certificate verification says; the output says it was not
+    /// verified and what verification found.
+    #[arg(long)]
+    pub insecure: bool,
 
     /// Hard bound on the whole run, all targets included (e.g. 10s, 500ms; a bare number is
     /// seconds); a target whose turn comes after it is UNKNOWN, not checked.
@@ -230,6 +250,9 @@ impl Cli {
             user: self.user.clone(),
             password_file: self.password_file.clone(),
             password: env_value("RTMP_PROBE_PASSWORD").map(options::Secret),
+            sni: self.sni.clone(),
+            ca_file: self.ca_file.clone(),
+            insecure: self.insecure,
             flash_ver: self.flash_ver.clone(),
             tc_url: self.tc_url.clone(),
             page_url: self.page_url.clone(),

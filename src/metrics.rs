@@ -213,6 +213,12 @@ pub const DEFINITIONS: &[Definition] = &[
         help: "step: TCP connection",
     },
     Definition {
+        name: "tls",
+        unit: Unit::Seconds,
+        modes: ALL_MODES,
+        help: "step: TLS handshake (rtmps:// only)",
+    },
+    Definition {
         name: "handshake",
         unit: Unit::Seconds,
         modes: ALL_MODES,
@@ -247,6 +253,13 @@ pub const DEFINITIONS: &[Definition] = &[
         unit: Unit::Seconds,
         modes: PUBLISH,
         help: "step: the teardown",
+    },
+    Definition {
+        name: "cert_days",
+        unit: Unit::Days,
+        modes: ALL_MODES,
+        help: "whole days until the earliest certificate expiry of the chain (rtmps:// only; \
+               WARNING below 14 unless a cert_days threshold is given)",
     },
     Definition {
         name: "play",
@@ -321,6 +334,14 @@ pub const DEFINITIONS: &[Definition] = &[
         help: "timestamps that went backwards (critical: 0)",
     },
 ];
+
+/// The warning threshold on `cert_days` when neither `-w` nor `-c` names it: alert below 14 whole
+/// days (docs/DECISIONS.md, "A certificate warns 14 days before it expires").
+pub const DEFAULT_CERT_DAYS_WARNING: Range = Range {
+    start: 14.0,
+    end: f64::INFINITY,
+    inside: false,
+};
 
 /// The definition of a metric by name.
 pub fn definition(name: &str) -> Option<&'static Definition> {

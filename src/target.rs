@@ -1,25 +1,54 @@
-//! The probe's target: an `rtmp://` URL split into host, port, application and stream name.
+//! The probe's target: an `rtmp://` or `rtmps://` URL split into host, port, application and
+//! stream name.
 //!
-//! `rtmp://[user[:password]@]host[:port]/app[/instance]/stream[?query]`: the port defaults to
-//! 1935; the last path segment is the stream name and everything before it the application (so
+//! `rtmp[s]://[user[:password]@]host[:port]/app[/instance]/stream[?query]`: the port defaults to
+//! 1935 (443 for `rtmps://`, RTMP over TLS, where platform ingests listen); the last path segment is the stream name and everything before it the application (so
 //! `app/instance` stays together, as ffmpeg and OBS do); a query string stays with the stream name,
 //! where ffmpeg and OBS send it (`publish("stream?key=...")`, which nginx-rtmp's `on_publish`
 //! sees). `--app` and `--stream` override the split.
 
+use crate::protocol::auth::Credentials;
 use crate::redact::{self, Redactor};
 use std::fmt;
 
 /// The RTMP port when the URL names none.
 pub const DEFAULT_PORT: u16 = 1935;
+/// The RTMPS port when the URL names none (Facebook's, YouTube's and Twitch's ingests use it).
+pub const DEFAULT_TLS_PORT: u16 = 443;
+
+/// The URL's scheme: plain RTMP, or RTMP over TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Rtmp,
+    Rtmps,
+}
+
+impl Scheme {
+    /// `rtmp` or `rtmps`, as URLs write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Rtmp => "rtmp",
+            Scheme::Rtmps => "rtmps",
+        }
+    }
+
+    /// The port when the URL names none.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Rtmp => DEFAULT_PORT,
+            Scheme::Rtmps => DEFAULT_TLS_PORT,
+        }
+    }
+}
 
 /// Why a URL can't be probed. Each message says what was wrong and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
     /// The URL does not start with a scheme we know. Holds the scheme when it is short and plain
     /// enough to show (never anything after `://`, which may hold a password or a key).
-    #[error("the URL must start with rtmp://{}", shown_scheme(.0))]
+    #[error("the URL must start with rtmp:// or rtmps://{}", shown_scheme(.0))]
     Scheme(Option<String>),
-    #[error("{0}:// is not supported: rtmp-probe speaks plain rtmp:// only")]
+    #[error("{0}:// is not supported: rtmp-probe speaks rtmp:// and rtmps:// only")]
     UnsupportedScheme(String),
     #[error("the URL has no host: write rtmp://HOST[:PORT]/APP/STREAM")]
     NoHost,
@@ -41,6 +70,8 @@ pub enum TargetError {
 /// A parsed target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// `rtmp://` or `rtmps://`.
+    pub scheme: Scheme,
     /// Host name or IP address (IPv6 without brackets).
     pub host: String,
     pub port: u16,
@@ -51,27 +82,29 @@ pub struct Target {
     /// Stream name with its query string, if the URL has one. `None` when the URL names only the
     /// application (enough for `--mode connect`).
     pub stream: Option<String>,
-    /// `user` and `password` from the URL, if any. rtmp-probe does not send them anywhere yet;
-    /// they are kept only to be redacted.
+    /// `user` and `password` from the URL as written (percent-encoded), or from `--user` and
+    /// `--password-file`: the credentials of challenge authentication ([`Target::credentials`]
+    /// decodes them). The password never goes on the wire and is always masked.
     pub user: Option<String>,
     pub password: Option<String>,
 }
 
 impl Target {
-    /// Parses an `rtmp://` URL.
+    /// Parses an `rtmp://` or `rtmps://` URL.
     pub fn parse(url: &str) -> Result<Target, TargetError> {
         if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(TargetError::BadCharacter);
         }
         let (scheme, rest) = url.split_once("://").ok_or(TargetError::Scheme(None))?;
         let scheme_lc = scheme.to_ascii_lowercase();
-        match scheme_lc.as_str() {
-            "rtmp" => {}
-            "rtmps" | "rtmpe" | "rtmpt" | "rtmpte" | "rtmpts" => {
+        let scheme = match scheme_lc.as_str() {
+            "rtmp" => Scheme::Rtmp,
+            "rtmps" => Scheme::Rtmps,
+            "rtmpe" | "rtmpt" | "rtmpte" | "rtmpts" => {
                 return Err(TargetError::UnsupportedScheme(scheme_lc))
             }
             _ => return Err(TargetError::Scheme(plain_scheme(scheme))),
-        }
+        };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, ""),
@@ -110,7 +143,7 @@ impl Target {
             return Err(TargetError::NoHost);
         }
         let (port, port_given) = match port_text {
-            None => (DEFAULT_PORT, false),
+            None => (scheme.default_port(), false),
             Some(p) => match p.parse::<u16>() {
                 Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => (n, true),
                 _ => {
@@ -122,6 +155,7 @@ impl Target {
         };
         let (app, stream) = split_path(path);
         Ok(Target {
+            scheme,
             host: host.to_string(),
             port,
             port_given,
@@ -132,13 +166,32 @@ impl Target {
         })
     }
 
-    /// The `tcUrl` sent in `connect`: `rtmp://host[:port]/app`.
+    /// The `tcUrl` sent in `connect`: `rtmp[s]://host[:port]/app` (the URL's scheme, as ffmpeg
+    /// and OBS send it).
     pub fn tc_url(&self) -> String {
         let host = self.host_for_url();
+        let scheme = self.scheme.name();
         if self.port_given {
-            format!("rtmp://{host}:{}/{}", self.port, self.app)
+            format!("{scheme}://{host}:{}/{}", self.port, self.app)
         } else {
-            format!("rtmp://{host}/{}", self.app)
+            format!("{scheme}://{host}/{}", self.app)
+        }
+    }
+
+    /// Whether the session runs over TLS (`rtmps://`).
+    pub fn is_tls(&self) -> bool {
+        self.scheme == Scheme::Rtmps
+    }
+
+    /// The credentials for challenge authentication: the user and password percent-decoded
+    /// (`rtmp://b%40b:p%40ss@...` is user `b@b`, password `p@ss`). `None` unless both are set.
+    pub fn credentials(&self) -> Option<Credentials> {
+        match (&self.user, &self.password) {
+            (Some(user), Some(password)) => Some(Credentials::new(
+                percent_decode(user),
+                percent_decode(password),
+            )),
+            _ => None,
         }
     }
 
@@ -173,6 +226,7 @@ impl Target {
         }
         if let Some(p) = &self.password {
             redactor.add(p);
+            redactor.add(&percent_decode(p));
         }
     }
 
@@ -325,6 +379,36 @@ pub fn redact_name(s: &str, redactor: &Redactor) -> String {
     }
 }
 
+/// `%XX` escapes decoded (the rest kept as written). An escape that is not two hex digits, or
+/// bytes that are not UTF-8 once decoded, leave the text as written: a password is used as the
+/// operator typed it rather than guessed at.
+pub fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(decoded) => {
+                    out.push(decoded);
+                    i += 3;
+                    continue;
+                }
+                None => return text.to_string(),
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
 struct RedactedUrl<'a> {
     target: &'a Target,
     redactor: &'a Redactor,
@@ -333,7 +417,7 @@ struct RedactedUrl<'a> {
 impl fmt::Display for RedactedUrl<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = self.target;
-        write!(f, "rtmp://")?;
+        write!(f, "{}://", t.scheme.name())?;
         if let Some(user) = &t.user {
             write!(f, "{user}")?;
             if t.password.is_some() {
@@ -427,8 +511,8 @@ mod tests {
             Err(TargetError::Scheme(Some("http".into())))
         );
         assert_eq!(
-            Target::parse("rtmps://h/a/b"),
-            Err(TargetError::UnsupportedScheme("rtmps".into()))
+            Target::parse("rtmpe://h/a/b"),
+            Err(TargetError::UnsupportedScheme("rtmpe".into()))
         );
         assert_eq!(Target::parse("rtmp:///a/b"), Err(TargetError::NoHost));
         assert_eq!(
@@ -471,8 +555,40 @@ mod tests {
         }
         assert_eq!(
             Target::parse("HTTP://h/a/b").unwrap_err().to_string(),
-            "the URL must start with rtmp:// (not http://)"
+            "the URL must start with rtmp:// or rtmps:// (not http://)"
         );
+    }
+
+    #[test]
+    fn rtmps_defaults_to_port_443_and_keeps_its_scheme_in_tc_url_and_display() {
+        let x = t("RTMPS://live-api-s.facebook.com/rtmp/FB-123-abc");
+        assert_eq!(x.scheme, Scheme::Rtmps);
+        assert!(x.is_tls());
+        assert_eq!((x.port, x.port_given), (443, false));
+        assert_eq!(x.tc_url(), "rtmps://live-api-s.facebook.com/rtmp");
+        let y = t("rtmps://h:8443/live/k");
+        assert_eq!(y.tc_url(), "rtmps://h:8443/live");
+        let mut r = Redactor::new(false);
+        y.add_secrets(&mut r);
+        assert_eq!(y.redacted_url(&r), "rtmps://h:8443/live/***");
+        assert!(!t("rtmp://h/a/b").is_tls());
+    }
+
+    #[test]
+    fn credentials_are_percent_decoded_and_need_both_parts() {
+        let x = t("rtmp://b%40b:p%40ss%3a1@h/live/s");
+        let c = x.credentials().expect("user and password");
+        assert_eq!((c.user(), c.password()), ("b@b", "p@ss:1"));
+        assert_eq!(t("rtmp://bob@h/live/s").credentials(), None);
+        assert_eq!(t("rtmp://h/live/s").credentials(), None);
+        // A broken escape is kept as written.
+        assert_eq!(percent_decode("50%zz"), "50%zz");
+        assert_eq!(percent_decode("%e2%82%ac"), "€");
+        assert_eq!(percent_decode("%ff"), "%ff", "not UTF-8 once decoded");
+        // Both forms of the password are masked.
+        let mut r = Redactor::new(false);
+        x.add_secrets(&mut r);
+        assert!(!r.text("p@ss:1 and p%40ss%3a1").contains("ss"));
     }
 
     #[test]

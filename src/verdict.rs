@@ -126,7 +126,7 @@ pub struct Verdict {
 }
 
 /// The metrics a session measured that thresholds can judge: each step that succeeded, the
-/// total, and the figures of a play's watch window.
+/// total, and what [`measured`] lists (certificate days, a play's window figures).
 pub fn metrics(outcome: &Outcome) -> Vec<Metric> {
     let mut out: Vec<Metric> = outcome
         .steps
@@ -135,6 +135,22 @@ pub fn metrics(outcome: &Outcome) -> Vec<Metric> {
         .map(|r| Metric::seconds(r.step.name(), r.duration))
         .collect();
     out.push(Metric::seconds("total", outcome.total));
+    out.extend(measured(outcome));
+    out
+}
+
+/// What a session measured besides the durations of its steps: the whole days left until the
+/// earliest certificate expiry of the chain (`cert_days`, `rtmps://` only), and the figures of a
+/// play's watch window (`verdict::play`).
+pub fn measured(outcome: &Outcome) -> Vec<Metric> {
+    let mut out = Vec::new();
+    if let Some(days) = outcome.server.tls.as_ref().and_then(|t| t.days_left) {
+        out.push(Metric {
+            name: "cert_days",
+            unit: Unit::Days,
+            value: days as f64,
+        });
+    }
     if let Some(media) = &outcome.media {
         out.extend(play::metrics(media));
     }
@@ -144,20 +160,36 @@ pub fn metrics(outcome: &Outcome) -> Vec<Metric> {
 /// The state a failure stands for: the one exhaustive match over the error vocabulary.
 pub fn failure_state(kind: FailureKind, timeout_state: State) -> State {
     match kind {
-        FailureKind::Internal | FailureKind::LocalResources | FailureKind::NotChecked => {
-            State::Unknown
-        }
+        FailureKind::Internal
+        | FailureKind::LocalResources
+        | FailureKind::NotChecked
+        | FailureKind::AuthUnsupported => State::Unknown,
         FailureKind::Timeout => timeout_state,
         FailureKind::ResolveFailed
         | FailureKind::ConnectionRefused
         | FailureKind::ConnectFailed
         | FailureKind::Closed
         | FailureKind::Reset
+        | FailureKind::TlsUntrusted
+        | FailureKind::TlsSelfSigned
+        | FailureKind::TlsExpired
+        | FailureKind::TlsNotYetValid
+        | FailureKind::TlsNameMismatch
+        | FailureKind::TlsBadCertificate
+        | FailureKind::TlsNoCommonProtocol
+        | FailureKind::TlsAlert
+        | FailureKind::NotTls
+        | FailureKind::TlsProtocolError
+        | FailureKind::TlsTruncated
         | FailureKind::HandshakeVersion
         | FailureKind::HandshakeEncrypted
         | FailureKind::HandshakeTruncated
         | FailureKind::Rejected
         | FailureKind::DroppedAfterPublish
+        | FailureKind::AuthRequired
+        | FailureKind::AuthFailed
+        | FailureKind::NoSuchUser
+        | FailureKind::AuthMalformed
         | FailureKind::NoMedia
         | FailureKind::MissingMedia
         | FailureKind::PublisherLeft
@@ -236,6 +268,7 @@ mod tests {
                 status: None,
             }),
             server: ServerInfo::default(),
+            auth: None,
             notes: Vec::new(),
             media: None,
         }
@@ -280,7 +313,10 @@ mod tests {
             let state = judge(&outcome(1, 1, Some(kind)), &t, State::Critical).state;
             let expected = if matches!(
                 kind,
-                FailureKind::Internal | FailureKind::LocalResources | FailureKind::NotChecked
+                FailureKind::Internal
+                    | FailureKind::LocalResources
+                    | FailureKind::NotChecked
+                    | FailureKind::AuthUnsupported
             ) {
                 State::Unknown
             } else {

@@ -112,7 +112,7 @@ fn bad_requests_are_400_with_a_one_line_reason() {
     assert_eq!(r.status, 400);
     assert_eq!(
         r.body,
-        "target: the URL must start with rtmp:// (not http://)\n"
+        "target: the URL must start with rtmp:// or rtmps:// (not http://)\n"
     );
     let r = request(
         ex.port(),

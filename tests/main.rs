@@ -9,6 +9,7 @@
 mod support;
 
 mod auth;
+mod challenge;
 mod docs;
 mod ecosystem;
 mod exporter;
@@ -19,6 +20,7 @@ mod logs;
 mod media;
 mod play;
 mod publish;
+mod rtmps;
 mod secrets;
 mod synth;
 mod targets;

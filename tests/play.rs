@@ -843,3 +843,28 @@ fn the_exporter_exposes_a_play_modules_figures_under_probe_rtmp_names() {
     }
     crate::targets::promtool_check(&r.body);
 }
+
+#[test]
+fn a_play_over_rtmps_has_its_tls_step_and_the_same_figures() {
+    use crate::support::tls::{Case, Listener, TlsRig};
+    let rig = TlsRig::start();
+    let port = rig.front.port(Listener::Cert(Case::Good));
+    let url = format!("rtmps://localhost:{port}/live/tlsplay");
+    let ca = rig.pki.ca_file().to_string_lossy().into_owned();
+    let probe = spawn_play(&["--ca-file", &ca, "--duration", "1s", "-t", "10s"], &url);
+    wait_for_clients(|| rig.rtmp.stat(), "tlsplay", 1);
+    let _publisher =
+        FfmpegPublisher::start(&Fixture::Main30.path(), &rig.rtmp.url("live", "tlsplay"), 8);
+    let out = probe.join().unwrap();
+    assert_eq!(out.code, 0, "{out}");
+    let r = json(&out);
+    let names = steps(&r);
+    assert_eq!(
+        &names[..4],
+        ["dns", "tcp_connect", "tls", "handshake"],
+        "{out}"
+    );
+    assert_eq!(r["server"]["tls"]["verified"], true);
+    assert_eq!(r["media"]["video"]["codec"], "h264");
+    assert_eq!(r["media"]["video"]["fps"], 25.0);
+}

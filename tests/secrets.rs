@@ -24,7 +24,8 @@ fn secret(tag: &str, len: usize) -> String {
     s
 }
 
-fn assert_no_piece(what: &str, text: &str, secrets: &[&str]) {
+/// Fails if any 8-character piece of one of `secrets` is in `text` (also used by tests/challenge.rs).
+pub(crate) fn assert_no_piece(what: &str, text: &str, secrets: &[&str]) {
     for s in secrets {
         let chars: Vec<char> = s.chars().collect();
         for w in chars.windows(8) {

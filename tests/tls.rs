@@ -18,8 +18,8 @@ use tokio::time::Instant;
 
 use crate::support::nginx::Nginx;
 use crate::support::tls::{
-    closing_listener, silent_listener, Case, Listener, Pki, TlsFront, CA_NAME, EXPIRED_NOT_AFTER,
-    NOT_YET_VALID_NOT_BEFORE,
+    closing_listener, silent_listener, Case, Listener, Pki, TlsFront, TlsRig, CA_NAME,
+    EXPIRED_NOT_AFTER, NOT_YET_VALID_NOT_BEFORE,
 };
 
 /// The deadline of every handshake here; a run must end by it (plus the time to notice).
@@ -27,33 +27,13 @@ const BUDGET: Duration = Duration::from_secs(3);
 /// What "ends by the deadline" allows past it: the scheduler, not the server.
 const SLACK: Duration = Duration::from_millis(300);
 
-/// A private nginx-rtmp, the test PKI and the TLS front proxying to it.
-struct Rig {
-    front: TlsFront,
-    pki: Pki,
-    _rtmp: Nginx,
-}
-
-impl Rig {
-    fn start() -> Rig {
-        let rtmp = Nginx::start();
-        let pki = Pki::new();
-        let front = TlsFront::start(&pki, rtmp.rtmp_port());
-        Rig {
-            front,
-            pki,
-            _rtmp: rtmp,
-        }
-    }
-
-    /// Trusts the test CA only (not the machine's store).
-    fn with_ca(&self) -> Arc<TlsConfig> {
-        client_config_without_system_store(&TlsOptions {
-            ca_files: vec![self.pki.ca_file()],
-            ..TlsOptions::default()
-        })
-        .expect("a client configuration with the test CA")
-    }
+/// Trusts the test CA only (not the machine's store).
+fn with_ca(rig: &TlsRig) -> Arc<TlsConfig> {
+    client_config_without_system_store(&TlsOptions {
+        ca_files: vec![rig.pki.ca_file()],
+        ..TlsOptions::default()
+    })
+    .expect("a client configuration with the test CA")
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -125,8 +105,8 @@ async fn rtmp_handshake_through(stream: &mut TlsStream<TcpStream>) {
 
 #[test]
 fn a_good_certificate_with_its_ca_file_is_verified_and_reported_and_carries_rtmp() {
-    let rig = Rig::start();
-    let config = rig.with_ca();
+    let rig = TlsRig::start();
+    let config = with_ca(&rig);
     runtime().block_on(async {
         let port = rig.front.cert_port(Case::Good);
         let (result, _) = tls_step(port, "localhost", &config).await;
@@ -158,8 +138,8 @@ fn a_good_certificate_with_its_ca_file_is_verified_and_reported_and_carries_rtmp
 /// nginx 1.22's stream module logs `$ssl_server_name` as "-" whatever was sent.
 #[test]
 fn an_ip_address_is_verified_against_the_ip_name_and_sni_overrides_the_name() {
-    let rig = Rig::start();
-    let config = rig.with_ca();
+    let rig = TlsRig::start();
+    let config = with_ca(&rig);
     let port = rig.front.cert_port(Case::Good);
     runtime().block_on(async {
         let (result, _) = tls_step(port, "127.0.0.1", &config).await;
@@ -199,7 +179,7 @@ fn an_ip_address_is_verified_against_the_ip_name_and_sni_overrides_the_name() {
 
 #[test]
 fn a_good_certificate_without_its_ca_file_is_untrusted_and_names_the_issuer() {
-    let rig = Rig::start();
+    let rig = TlsRig::start();
     // The machine's own store (or the compiled-in roots): the test CA is in neither.
     let config = client_config(&TlsOptions::default()).expect("the default configuration");
     runtime().block_on(async {
@@ -214,8 +194,8 @@ fn a_good_certificate_without_its_ca_file_is_untrusted_and_names_the_issuer() {
 
 #[test]
 fn an_expired_certificate_fails_with_its_date_and_how_long_ago() {
-    let rig = Rig::start();
-    let config = rig.with_ca();
+    let rig = TlsRig::start();
+    let config = with_ca(&rig);
     runtime().block_on(async {
         let (result, _) = tls_step(rig.front.cert_port(Case::Expired), "localhost", &config).await;
         let failure = failure(result);
@@ -232,8 +212,8 @@ fn an_expired_certificate_fails_with_its_date_and_how_long_ago() {
 
 #[test]
 fn a_certificate_not_yet_valid_fails_with_its_date() {
-    let rig = Rig::start();
-    let config = rig.with_ca();
+    let rig = TlsRig::start();
+    let config = with_ca(&rig);
     runtime().block_on(async {
         let port = rig.front.cert_port(Case::NotYetValid);
         let (result, _) = tls_step(port, "localhost", &config).await;
@@ -250,8 +230,8 @@ fn a_certificate_not_yet_valid_fails_with_its_date() {
 
 #[test]
 fn a_certificate_for_other_names_is_a_mismatch_that_lists_them() {
-    let rig = Rig::start();
-    let config = rig.with_ca();
+    let rig = TlsRig::start();
+    let config = with_ca(&rig);
     runtime().block_on(async {
         let port = rig.front.cert_port(Case::WrongName);
         let (result, _) = tls_step(port, "localhost", &config).await;
@@ -268,10 +248,10 @@ fn a_certificate_for_other_names_is_a_mismatch_that_lists_them() {
 
 #[test]
 fn a_self_signed_certificate_fails_and_passes_only_with_insecure_unverified() {
-    let rig = Rig::start();
+    let rig = TlsRig::start();
     let port = rig.front.cert_port(Case::SelfSigned);
     runtime().block_on(async {
-        let (result, _) = tls_step(port, "localhost", &rig.with_ca()).await;
+        let (result, _) = tls_step(port, "localhost", &with_ca(&rig)).await;
         let failure = failure(result);
         assert_eq!(failure.kind_name(), "tls_self_signed", "{failure}");
         assert!(failure.to_string().contains("--insecure"), "{failure}");
@@ -294,7 +274,7 @@ fn a_self_signed_certificate_fails_and_passes_only_with_insecure_unverified() {
 
 #[test]
 fn insecure_lets_an_expired_certificate_through_and_records_why() {
-    let rig = Rig::start();
+    let rig = TlsRig::start();
     let insecure = client_config_without_system_store(&TlsOptions {
         insecure: true,
         ca_files: vec![rig.pki.ca_file()],
@@ -315,8 +295,8 @@ fn insecure_lets_an_expired_certificate_through_and_records_why() {
 
 #[test]
 fn a_chain_with_an_intermediate_reports_the_earliest_expiry_of_the_chain() {
-    let rig = Rig::start();
-    let config = rig.with_ca();
+    let rig = TlsRig::start();
+    let config = with_ca(&rig);
     runtime().block_on(async {
         let (result, _) = tls_step(rig.front.cert_port(Case::Chain), "localhost", &config).await;
         let (_, info) = success(result);
@@ -336,8 +316,8 @@ fn a_chain_with_an_intermediate_reports_the_earliest_expiry_of_the_chain() {
 
 #[test]
 fn a_tls_1_1_only_server_has_no_common_protocol_and_says_what_it_speaks() {
-    let rig = Rig::start();
-    let config = rig.with_ca();
+    let rig = TlsRig::start();
+    let config = with_ca(&rig);
     runtime().block_on(async {
         let port = rig.front.port(Listener::Tls11Only);
         let (result, _) = tls_step(port, "localhost", &config).await;
@@ -351,8 +331,8 @@ fn a_tls_1_1_only_server_has_no_common_protocol_and_says_what_it_speaks() {
 
 #[test]
 fn a_server_with_only_an_old_cipher_refuses_with_an_alert_named_in_the_message() {
-    let rig = Rig::start();
-    let config = rig.with_ca();
+    let rig = TlsRig::start();
+    let config = with_ca(&rig);
     runtime().block_on(async {
         let port = rig.front.port(Listener::OldCipherOnly);
         let (result, _) = tls_step(port, "localhost", &config).await;
@@ -435,8 +415,8 @@ fn rtmps_to_a_plain_nginx_rtmp_port_times_out_with_the_plain_rtmp_hint() {
 /// module then ends the TLS session with close_notify, which reads as the end of the stream.
 #[test]
 fn a_backend_that_closes_gives_close_notify_and_a_killed_front_a_truncation() {
-    let mut rig = Rig::start();
-    let config = rig.with_ca();
+    let mut rig = TlsRig::start();
+    let config = with_ca(&rig);
     let port = rig.front.cert_port(Case::Good);
     runtime().block_on(async {
         let (result, _) = tls_step(port, "localhost", &config).await;

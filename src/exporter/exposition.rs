@@ -8,10 +8,14 @@
 //!   `probe_http_duration_seconds{phase}`;
 //! - `probe_rtmp_status`: the Nagios state with the module's thresholds (0 OK .. 3 UNKNOWN);
 //! - `probe_rtmp_failure_info{step,kind}`: present when the session failed;
-//! - every other metric of the report (media, certificates as the modes add them) as
-//!   `probe_rtmp_<name>` with its unit as a suffix (`_seconds`, `_bytes_per_second`, `_per_second`,
-//!   `_days`), so a new metric appears here without a change to this file;
-//! - a few under blackbox's own names as well (the `KNOWN` table).
+//! - every other metric of the report (a play's media figures, as the modes add them) as
+//!   `probe_rtmp_<name>` with its unit as a suffix (`_seconds`, `_per_second`, and bit rates in
+//!   bytes, `_bytes_per_second`), so a new metric appears here without a change to this file;
+//!   metrics in days are not among them (Prometheus wants base units, promtool refuses `_days`):
+//!   `cert_days` is `probe_rtmp_cert_expires_in_seconds` below;
+//! - for `rtmps://`, the certificate under blackbox's own TLS names (the `KNOWN` table):
+//!   `probe_ssl_earliest_cert_expiry` (seconds since 1970), `probe_tls_version_info{version}`,
+//!   `probe_tls_cipher_info{cipher}`, and `probe_rtmp_tls_verified` (0 with `insecure`).
 //!
 //! Nothing here names the target: Prometheus adds `instance`, and stream names (often keys) never
 //! appear.
@@ -22,9 +26,54 @@ use std::fmt::Write;
 /// The Content-Type of the text exposition.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Report metrics that blackbox_exporter users know under another name: (report metric, name,
-/// help). Each is emitted under both names.
-const KNOWN: &[(&str, &str, &str)] = &[];
+/// One of blackbox_exporter's metrics, read from the report: a label and the value, when the
+/// probe measured it.
+type Known = fn(&Report) -> Option<(Option<(&'static str, String)>, f64)>;
+
+/// What blackbox_exporter users know under its own names (the TLS facts of `rtmps://`): (name,
+/// help, how to read it). The help is blackbox's own.
+const KNOWN: &[(&str, &str, Known)] = &[
+    (
+        "probe_ssl_earliest_cert_expiry",
+        "Returns earliest SSL cert expiry date",
+        |r| {
+            let at = r.server.tls.as_ref()?.chain_earliest_expiry_unix?;
+            Some((None, at as f64))
+        },
+    ),
+    (
+        "probe_tls_version_info",
+        "Contains TLS version information",
+        |r| {
+            let t = r.server.tls.as_ref()?;
+            Some((Some(("version", t.version.to_string())), 1.0))
+        },
+    ),
+    (
+        "probe_tls_cipher_info",
+        "Contains TLS cipher information",
+        |r| {
+            let t = r.server.tls.as_ref()?;
+            Some((Some(("cipher", t.cipher.clone())), 1.0))
+        },
+    ),
+    (
+        "probe_rtmp_cert_expires_in_seconds",
+        "Seconds from the probe until the earliest certificate expiry of the chain, negative once expired.",
+        |r| {
+            let left = r.server.tls.as_ref()?.expires_in_s?;
+            Some((None, left.round()))
+        },
+    ),
+    (
+        "probe_rtmp_tls_verified",
+        "Whether the certificate was verified (1), or not because the module is insecure (0).",
+        |r| {
+            let t = r.server.tls.as_ref()?;
+            Some((None, f64::from(u8::from(t.verified))))
+        },
+    ),
+];
 
 /// Renders the exposition of one probe that took `duration_s` seconds.
 pub fn render(report: &Report, duration_s: f64) -> String {
@@ -45,7 +94,8 @@ pub fn render(report: &Report, duration_s: f64) -> String {
     let extra: Vec<&MetricReport> = report
         .metrics
         .iter()
-        .filter(|m| m.name != "total" && !report.steps.iter().any(|s| s.name == m.name))
+        .filter(|m| m.name != "total" && m.unit != "d")
+        .filter(|m| !report.steps.iter().any(|s| s.name == m.name))
         .collect();
     for m in &extra {
         let name = metric_name(m);
@@ -60,10 +110,13 @@ pub fn render(report: &Report, duration_s: f64) -> String {
         );
         let value = crate::report::prometheus_value(m.unit, m.value);
         sample(&mut out, &name, &[], value);
-        for (from, name, help) in KNOWN {
-            if *from == m.name {
-                gauge(&mut out, name, help);
-                sample(&mut out, name, &[], value);
+    }
+    for (name, help, read) in KNOWN {
+        if let Some((label, value)) = read(report) {
+            gauge(&mut out, name, help);
+            match &label {
+                Some((key, text)) => sample(&mut out, name, &[(key, text.as_str())], value),
+                None => sample(&mut out, name, &[], value),
             }
         }
     }

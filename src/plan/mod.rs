@@ -15,10 +15,12 @@ use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
 use crate::redact::Redactor;
+use crate::session::tls::{self, TlsConfig, TlsOptions};
 use crate::session::{Expect, IpFamily, Mode, PlayConfig, SessionConfig};
 use crate::target::Target;
 use crate::verdict::{State, Thresholds};
 use options::{Choice, ExpectName, Family, Handshake, StateName};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Options that cannot be used. The message names the option and what to do.
@@ -58,8 +60,12 @@ pub struct Module {
     pub timeout_state: State,
     /// The stream name read from `stream_file`.
     stream_from_file: Option<String>,
-    /// The password from `password_file` or `password`.
-    password: Option<String>,
+    /// The password from `password_file` or `password`, and which of them it came from.
+    password: Option<(String, &'static str)>,
+    /// The TLS configuration of `rtmps://` targets: built once, by the first probe that needs it
+    /// (never for plain `rtmp://`), or at once when TLS options are given, so that a bad
+    /// `--ca-file` is a usage error before anything runs.
+    tls: OnceLock<Result<Arc<TlsConfig>, UsageError>>,
 }
 
 /// One target and the session that probes it, with how to judge the outcome.
@@ -163,6 +169,7 @@ impl Module {
             check_play(o, &thresholds)?;
             play_defaults(&mut thresholds);
         }
+        default_cert_days(&mut thresholds);
         let timeout_state = match o.timeout_state {
             StateName::Ok => State::Ok,
             StateName::Warning => State::Warning,
@@ -178,17 +185,43 @@ impl Module {
             None => None,
         };
         let password = match (&o.password_file, &o.password) {
-            (Some(path), _) => Some(first_line("--password-file", path)?),
-            (None, Some(p)) => Some(p.0.clone()),
+            (Some(path), _) => Some((first_line("--password-file", path)?, "--password-file")),
+            (None, Some(p)) => Some((p.0.clone(), "RTMP_PROBE_PASSWORD")),
             (None, None) => None,
         };
-        Ok(Module {
+        if let Some(sni) = &o.sni {
+            check_length("--sni", sni)?;
+        }
+        let wants_tls = o.sni.is_some() || !o.ca_file.is_empty() || o.insecure;
+        let module = Module {
             options,
             thresholds,
             timeout_state,
             stream_from_file,
             password,
-        })
+            tls: OnceLock::new(),
+        };
+        if wants_tls {
+            module.tls_config()?;
+        }
+        Ok(module)
+    }
+
+    /// The TLS configuration for `rtmps://` targets, built the first time it is asked for (it
+    /// reads the system trust store and every `--ca-file`: a few milliseconds) and shared by
+    /// every probe of this module from then on.
+    pub fn tls_config(&self) -> Result<Arc<TlsConfig>, UsageError> {
+        self.tls
+            .get_or_init(|| {
+                let o = &self.options;
+                tls::client_config(&TlsOptions {
+                    sni: o.sni.clone(),
+                    ca_files: o.ca_file.clone(),
+                    insecure: o.insecure,
+                })
+                .map_err(|e| UsageError(e.to_string()))
+            })
+            .clone()
     }
 
     /// The probe of one target. `origin` names where the URL came from in errors ("URL",
@@ -206,7 +239,18 @@ impl Module {
         for url in [&o.tc_url, &o.page_url, &o.swf_url].into_iter().flatten() {
             crate::target::add_url_secrets(url, &mut redactor);
         }
-        let session = self.session_config(&target, stream, redactor);
+        let tls = match target.is_tls() {
+            true => {
+                let config = self.tls_config()?;
+                config
+                    .server_name_for(&target.host)
+                    .map_err(|e| UsageError(format!("{origin}: {e}")))?;
+                Some(config)
+            }
+            false => None,
+        };
+        let mut session = self.session_config(&target, stream, redactor);
+        session.tls = tls;
         Ok(Probe {
             id: target_id(url),
             target,
@@ -231,7 +275,23 @@ impl Module {
             target.user = Some(user.clone());
         }
         if target.password.is_none() {
-            target.password = self.password.clone();
+            target.password = self.password.as_ref().map(|(p, _)| p.clone());
+        }
+        match (&target.user, &target.password) {
+            (Some(_), None) => {
+                return Err(UsageError(format!(
+                    "{origin}: a user for authentication but no password; give --password-file \
+                     FILE or set RTMP_PROBE_PASSWORD (or write USER:PASSWORD@ in the URL)"
+                )))
+            }
+            (None, Some(_)) => {
+                let from = self.password.as_ref().map_or("the URL", |(_, from)| *from);
+                return Err(UsageError(format!(
+                    "{origin}: a password ({from}) but no user for authentication; give --user \
+                     NAME or write USER@ in the URL"
+                )));
+            }
+            _ => {}
         }
         check_length(origin, &target.app)?;
         if let Some(stream) = &target.stream {
@@ -297,6 +357,8 @@ impl Module {
             },
             stream,
             connect,
+            tls: None,
+            credentials: target.credentials(),
             handshake: match o.handshake {
                 Handshake::Digest => HandshakeMode::Digest,
                 Handshake::Plain => HandshakeMode::Plain,
@@ -390,6 +452,21 @@ fn stall_threshold(thresholds: &Thresholds) -> Duration {
         .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9)
         .map(Duration::from_secs_f64)
         .unwrap_or(DEFAULT_MAX_GAP)
+}
+
+/// Without a `cert_days` threshold at either level, the default warning one
+/// ([`crate::metrics::DEFAULT_CERT_DAYS_WARNING`]); any `cert_days` threshold replaces it.
+fn default_cert_days(thresholds: &mut Thresholds) {
+    let named = |l: &crate::metrics::Limits| l.for_metric("cert_days").is_some();
+    if named(&thresholds.warning) || named(&thresholds.critical) {
+        return;
+    }
+    if let Some(metric) = crate::metrics::definition("cert_days") {
+        thresholds.warning.items.push(crate::metrics::Threshold {
+            metric,
+            range: crate::metrics::DEFAULT_CERT_DAYS_WARNING,
+        });
+    }
 }
 
 /// 12 hex digits of SHA-256 over the target as written: stable from run to run, distinct for

@@ -166,6 +166,13 @@ pub struct Options {
     /// from `RTMP_PROBE_PASSWORD`); never read from a config file.
     #[serde(skip)]
     pub password: Option<Secret>,
+    /// `rtmps://`: the name sent as SNI and verified, instead of the URL's host.
+    pub sni: Option<String>,
+    /// `rtmps://`: more trust anchors (PEM files), added to the system store.
+    #[serde(deserialize_with = "paths")]
+    pub ca_file: Vec<PathBuf>,
+    /// `rtmps://`: go on whatever certificate verification says (and report what it said).
+    pub insecure: bool,
     /// flashVer, tcUrl, pageUrl and swfUrl sent in connect, instead of the defaults.
     pub flash_ver: Option<String>,
     pub tc_url: Option<String>,
@@ -217,6 +224,9 @@ impl Default for Options {
             user: None,
             password_file: None,
             password: None,
+            sni: None,
+            ca_file: Vec::new(),
+            insecure: false,
             flash_ver: None,
             tc_url: None,
             page_url: None,
@@ -274,6 +284,11 @@ fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>
         .map_err(serde::de::Error::custom)
 }
 
+/// One path or a list of them.
+fn paths<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    Ok(one_or_more(d)?.into_iter().map(PathBuf::from).collect())
+}
+
 /// One string or a list of them.
 fn one_or_more<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
@@ -318,6 +333,20 @@ mod tests {
         assert_eq!(o.critical, ["1s", "handshake=50ms"]);
         assert_eq!(o.settle, DEFAULT_SETTLE);
         assert_eq!(o.max_message_size, 64 * 1024);
+    }
+
+    #[test]
+    fn tls_options_deserialize_with_one_or_more_ca_files() {
+        let o: Options = serde_json::from_str(
+            r#"{"sni": "ingest.example", "ca_file": "/etc/ca.pem", "insecure": true}"#,
+        )
+        .unwrap();
+        assert_eq!(o.sni.as_deref(), Some("ingest.example"));
+        assert_eq!(o.ca_file, [PathBuf::from("/etc/ca.pem")]);
+        assert!(o.insecure);
+        let o: Options = serde_json::from_str(r#"{"ca_file": ["/a.pem", "/b.pem"]}"#).unwrap();
+        assert_eq!(o.ca_file.len(), 2);
+        assert_eq!(Options::default().ca_file, Vec::<PathBuf>::new());
     }
 
     #[test]

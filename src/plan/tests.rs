@@ -281,3 +281,110 @@ fn play_refuses_a_window_that_does_not_fit_and_window_thresholds_without_a_windo
     };
     assert!(Module::new(o).unwrap_err().0.contains("--mode play"));
 }
+
+#[test]
+fn the_tls_configuration_is_built_once_per_module_and_never_for_plain_rtmp() {
+    let m = module(Options::default());
+    let plain = m.probe("URL", "rtmp://h/live/key").unwrap();
+    assert!(plain.session.tls.is_none());
+    assert!(m.tls.get().is_none(), "nothing built for rtmp://");
+    let a = m.probe("URL", "rtmps://a.example/live/key").unwrap();
+    let b = m.probe("URL", "rtmps://b.example:8443/live/key").unwrap();
+    let (a_tls, b_tls) = (a.session.tls.unwrap(), b.session.tls.unwrap());
+    assert!(
+        Arc::ptr_eq(&a_tls, &b_tls),
+        "one configuration for every probe"
+    );
+    assert_eq!(a.session.port, 443, "rtmps:// defaults to 443");
+    assert_eq!(a.session.connect.tc_url, "rtmps://a.example/live");
+    // TLS options build it at once: a bad --ca-file is a usage error before any target.
+    let e = Module::new(Options {
+        ca_file: vec!["/nonexistent/ca.pem".into()],
+        ..Options::default()
+    })
+    .unwrap_err();
+    assert!(e.0.starts_with("--ca-file /nonexistent/ca.pem: "), "{e}");
+    let e = Module::new(Options {
+        sni: Some("not a name".into()),
+        ..Options::default()
+    })
+    .unwrap_err();
+    assert!(e.0.starts_with("--sni \"not a name\""), "{e}");
+}
+
+#[test]
+fn a_host_that_cannot_be_a_tls_server_name_is_a_usage_error() {
+    let e = module(Options::default())
+        .probe("URL", "rtmps://bad_name!/live/key")
+        .unwrap_err();
+    assert!(
+        e.0.starts_with("URL: the host \"bad_name!\" cannot be a TLS server name"),
+        "{e}"
+    );
+}
+
+#[test]
+fn credentials_reach_the_session_decoded_and_a_half_of_them_is_refused() {
+    let m = module(Options::default());
+    let p = m.probe("URL", "rtmp://bob:p%40ss@h/live/key").unwrap();
+    let c = p.session.credentials.unwrap();
+    assert_eq!((c.user(), c.password()), ("bob", "p@ss"));
+    assert!(m
+        .probe("URL", "rtmp://h/live/key")
+        .unwrap()
+        .session
+        .credentials
+        .is_none());
+    let with_user = module(Options {
+        user: Some("bob".into()),
+        password: Some(options::Secret("hunter2-long".into())),
+        ..Options::default()
+    });
+    let c = with_user
+        .probe("URL", "rtmp://h/live/key")
+        .unwrap()
+        .session
+        .credentials;
+    assert_eq!(c.map(|c| c.user().to_string()), Some("bob".into()));
+    let e = module(Options {
+        user: Some("bob".into()),
+        ..Options::default()
+    })
+    .probe("URL", "rtmp://h/live/key")
+    .unwrap_err();
+    assert!(e.0.contains("no password"), "{e}");
+    let e = module(Options {
+        password: Some(options::Secret("hunter2-long".into())),
+        ..Options::default()
+    })
+    .probe("URL", "rtmp://h/live/key")
+    .unwrap_err();
+    assert!(e.0.contains("(RTMP_PROBE_PASSWORD) but no user"), "{e}");
+    assert!(!e.0.contains("hunter2"), "{e}");
+}
+
+#[test]
+fn without_a_cert_days_threshold_the_default_warning_applies_and_any_replaces_it() {
+    let default = module(Options::default());
+    assert_eq!(
+        default.thresholds.warning.for_metric("cert_days"),
+        Some(&crate::metrics::DEFAULT_CERT_DAYS_WARNING)
+    );
+    assert_eq!(default.thresholds.critical.for_metric("cert_days"), None);
+    for (warning, critical) in [
+        (vec!["cert_days=30:"], vec![]),
+        (vec![], vec!["cert_days=7:"]),
+    ] {
+        let m = module(Options {
+            warning: warning.iter().map(|s| s.to_string()).collect(),
+            critical: critical.iter().map(|s| s.to_string()).collect(),
+            ..Options::default()
+        });
+        let w = m.thresholds.warning.for_metric("cert_days").copied();
+        assert_ne!(
+            w,
+            Some(crate::metrics::DEFAULT_CERT_DAYS_WARNING),
+            "{warning:?} {critical:?}"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 pub mod media;
 mod nagios;
 mod prometheus;
+pub mod secure;
 mod text;
 mod unknown;
 
@@ -12,12 +13,14 @@ pub use prometheus::{
     base_value as prometheus_value, metric_name as prometheus_metric_name, render as prometheus,
     unit_words as prometheus_unit_words,
 };
+pub use secure::{AuthReport, TlsReport};
 pub use text::render as text;
 pub use unknown::{render as unknown, NotRun};
 
 use crate::metrics::{Range, Unit};
 use crate::plan::Probe;
 use crate::protocol::message::LimitType;
+use crate::redact::Redactor;
 use crate::sanitize;
 use crate::session::{FailureKind, Outcome, Step};
 use crate::verdict::{State, Thresholds, Verdict};
@@ -48,6 +51,8 @@ pub struct Report {
     pub total_critical_ms: Option<f64>,
     pub steps: Vec<StepReport>,
     pub server: ServerReport,
+    /// The rounds of a challenge authentication, when the server asked for one.
+    pub auth: Option<AuthReport>,
     pub error: Option<ErrorReport>,
     /// Threshold crossings for people, e.g. "connect 4.100 ms > 3.000 ms".
     pub thresholds_crossed: Vec<String>,
@@ -126,6 +131,8 @@ pub struct StepReport {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ServerReport {
+    /// What the TLS step learned (`rtmps://`).
+    pub tls: Option<TlsReport>,
     pub handshake: Option<HandshakeReport>,
     pub fms_ver: Option<String>,
     pub capabilities: Option<f64>,
@@ -175,7 +182,7 @@ pub struct ErrorReport {
     pub description: Option<String>,
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     // Microsecond resolution, as measured.
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
@@ -183,7 +190,8 @@ fn ms(d: Duration) -> f64 {
 impl Report {
     /// Builds the model of one run, masking secrets.
     pub fn build(probe: &Probe, outcome: &Outcome, verdict: &Verdict) -> Report {
-        let r = &probe.session.redactor;
+        let with_auth = secure::redactor(&probe.session.redactor, outcome.auth.as_ref());
+        let r = with_auth.as_ref().unwrap_or(&probe.session.redactor);
         let t = &probe.target;
         let th = &probe.thresholds;
         let steps = outcome
@@ -204,16 +212,21 @@ impl Report {
             .map(|s| (s.step.name(), Unit::Seconds, s.duration.as_secs_f64()))
             .collect();
         measured.push(("total", Unit::Seconds, outcome.total.as_secs_f64()));
-        if let Some(m) = &outcome.media {
-            let figures = crate::verdict::play::metrics(m);
-            measured.extend(figures.into_iter().map(|f| (f.name, f.unit, f.value)));
-        }
+        measured.extend(
+            crate::verdict::measured(outcome)
+                .into_iter()
+                .map(|m| (m.name, m.unit, m.value)),
+        );
         let metrics = measured
             .into_iter()
             .map(|(name, kind, value)| metric_report(name, kind, value, th))
             .collect();
         let server = &outcome.server;
         let server = ServerReport {
+            tls: server
+                .tls
+                .as_ref()
+                .map(|t| TlsReport::build(t, r, outcome.started_at)),
             handshake: server.handshake.as_ref().map(|h| HandshakeReport {
                 s0_version: h.s0_version,
                 s1_time: h.s1_time,
@@ -262,7 +275,7 @@ impl Report {
                 .map(|s| sanitize::text(&r.text(&s.description))),
         });
         let media = outcome.media.as_ref().map(|m| media::build(m, r));
-        let summary = summary(probe, outcome, verdict, media.as_ref());
+        let summary = summary(probe, outcome, verdict, r, media.as_ref());
         Report {
             schema_version: SCHEMA_VERSION,
             probe: ProbeInfo::this(),
@@ -291,6 +304,7 @@ impl Report {
             total_critical_ms: upper_ms(th.critical.for_metric("total")),
             steps,
             server,
+            auth: outcome.auth.as_ref().map(|a| AuthReport::build(a, r)),
             error,
             thresholds_crossed: verdict.crossings.iter().map(|c| c.describe()).collect(),
             crossings: verdict
@@ -369,6 +383,7 @@ fn summary(
     probe: &Probe,
     outcome: &Outcome,
     verdict: &Verdict,
+    r: &Redactor,
     media: Option<&media::MediaReport>,
 ) -> String {
     let peer = outcome
@@ -379,6 +394,7 @@ fn summary(
         let what = match f.step {
             Step::Dns => "DNS lookup for",
             Step::TcpConnect => "TCP connection to",
+            Step::Tls => "TLS handshake with",
             Step::Handshake => "handshake with",
             Step::Connect => "connect to",
             Step::CreateStream => "createStream on",
@@ -399,7 +415,7 @@ fn summary(
             format!("{what} {peer} failed: {}", f.message)
         };
     }
-    let app = probe.target.redacted_app(&probe.session.redactor);
+    let app = probe.target.redacted_app(r);
     let stream = || {
         probe
             .session
@@ -408,14 +424,18 @@ fn summary(
             .map(|s| redact_stream(s, probe))
             .unwrap_or_default()
     };
+    let insecure = outcome.server.tls.as_ref().is_some_and(|t| !t.verified());
     if probe.session.mode == crate::session::Mode::Play {
         // What is wrong comes first: the operator reads the start of the line.
         let crossed: Vec<String> = verdict.crossings.iter().map(|c| c.describe()).collect();
-        let healthy = format!(
+        let mut healthy = format!(
             "play of {app}/{} from {peer}: {}",
             stream(),
             media.map(media::summary).unwrap_or_default()
         );
+        if insecure {
+            healthy.push_str(" (TLS certificate not verified: --insecure)");
+        }
         return if crossed.is_empty() {
             healthy
         } else {
@@ -433,6 +453,9 @@ fn summary(
             crate::verdict::ms(outcome.total)
         ),
     };
+    if insecure {
+        s.push_str(" (TLS certificate not verified: --insecure)");
+    }
     if !verdict.crossings.is_empty() {
         let crossed: Vec<String> = verdict.crossings.iter().map(|c| c.describe()).collect();
         s.push_str(&format!(", but {}", crossed.join(", ")));

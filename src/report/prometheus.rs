@@ -67,7 +67,10 @@ pub fn render(reports: &[Report]) -> String {
     let mut extra: Vec<(&str, &str)> = Vec::new();
     for r in reports {
         for m in &r.metrics {
-            let other = m.name != "total" && !r.steps.iter().any(|s| s.name == m.name);
+            // Days are not a Prometheus unit (promtool refuses them): cert_days is in the TLS
+            // families, in seconds.
+            let other =
+                m.name != "total" && m.unit != "d" && !r.steps.iter().any(|s| s.name == m.name);
             if other && !extra.iter().any(|(n, _)| *n == m.name) {
                 extra.push((m.name, m.unit));
             }
@@ -81,6 +84,9 @@ pub fn render(reports: &[Report]) -> String {
                 sample(out, &name, r, &[], base_value(m.unit, m.value));
             }
         });
+    }
+    if reports.iter().any(|r| r.server.tls.is_some()) {
+        tls_families(&mut out, reports);
     }
     family(
         &mut out,
@@ -100,6 +106,66 @@ pub fn render(reports: &[Report]) -> String {
         },
     );
     out
+}
+
+/// The certificate's families, for the targets that ran a TLS step: what blackbox_exporter's TLS
+/// probes export, under the same names with the `rtmp_` prefix, and the time left in seconds
+/// (Prometheus's base unit: promtool refuses a `_days` name).
+fn tls_families(out: &mut String, reports: &[Report]) {
+    family(
+        out,
+        "rtmp_probe_ssl_earliest_cert_expiry",
+        "Earliest expiry of the certificates the server sent, in seconds since 1970 (rtmps:// only).",
+        reports,
+        |r, out| {
+            if let Some(at) = tls(r).and_then(|t| t.chain_earliest_expiry_unix) {
+                sample(out, "rtmp_probe_ssl_earliest_cert_expiry", r, &[], at as f64);
+            }
+        },
+    );
+    family(
+        out,
+        "rtmp_probe_cert_expires_in_seconds",
+        "Seconds from the check until the earliest certificate expiry of the chain, negative once expired (rtmps:// only; cert_days in whole days in perfdata and JSON).",
+        reports,
+        |r, out| {
+            if let Some(left) = tls(r).and_then(|t| t.expires_in_s) {
+                sample(out, "rtmp_probe_cert_expires_in_seconds", r, &[], left.round());
+            }
+        },
+    );
+    family(
+        out,
+        "rtmp_probe_tls_verified",
+        "Whether the certificate was verified (1), or not because of --insecure (0) (rtmps:// only).",
+        reports,
+        |r, out| {
+            if let Some(t) = tls(r) {
+                sample(out, "rtmp_probe_tls_verified", r, &[], f64::from(u8::from(t.verified)));
+            }
+        },
+    );
+    family(
+        out,
+        "rtmp_probe_tls_version_info",
+        "The TLS version negotiated, as a label (rtmps:// only).",
+        reports,
+        |r, out| {
+            if let Some(t) = tls(r) {
+                sample(
+                    out,
+                    "rtmp_probe_tls_version_info",
+                    r,
+                    &[("version", t.version)],
+                    1.0,
+                );
+            }
+        },
+    );
+}
+
+fn tls(r: &Report) -> Option<&super::TlsReport> {
+    r.server.tls.as_ref()
 }
 
 fn family(

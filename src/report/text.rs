@@ -51,6 +51,12 @@ pub fn detail_lines(report: &Report) -> Vec<String> {
     }
     lines.push(format!("step {:<14}{:>10.3} ms", "total", report.total_ms));
     let sv = &report.server;
+    if let Some(t) = &sv.tls {
+        lines.extend(super::secure::tls_lines(t));
+    }
+    if let Some(a) = &report.auth {
+        lines.extend(super::secure::auth_lines(a));
+    }
     if let Some(h) = &sv.handshake {
         let digest = match (h.digest_scheme, h.s2_digest_valid) {
             (Some(scheme), Some(valid)) => format!(

@@ -1,11 +1,14 @@
 //! What one session is asked to do: built by the plan, read by every part of the session layer.
 
+use super::tls::TlsConfig;
+use crate::protocol::auth::Credentials;
 use crate::protocol::chunk::{Keep, KeepPolicy, CONTROL_AND_COMMANDS};
 use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::vocab::type_id;
 use crate::protocol::Limits;
 use crate::redact::Redactor;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which address family to connect over.
@@ -28,6 +31,12 @@ pub struct SessionConfig {
     pub stream: Option<String>,
     /// The connect command object.
     pub connect: ConnectProperties,
+    /// `rtmps://`: the TLS configuration of the run (built once, shared by its sessions); the
+    /// `tls` step runs between `tcp_connect` and `handshake`. `None` for plain `rtmp://`.
+    pub tls: Option<Arc<TlsConfig>>,
+    /// The user and password for challenge authentication, decoded; used only if the server
+    /// asks (its `connect` refusal names an `authmod`).
+    pub credentials: Option<Credentials>,
     pub handshake: HandshakeMode,
     /// A hard bound on the whole session.
     pub timeout: Duration,

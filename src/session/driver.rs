@@ -6,11 +6,13 @@ use super::config::SessionConfig;
 use super::fault::{Eof, Fault};
 use super::outcome::{Failure, FailureKind, Outcome, StatusRecord, Step};
 use super::record::{Clock, Deadline, Record};
+use super::tls::TlsSessionFault;
 use super::transport::{BoxStream, Transport};
 use super::words;
 use crate::protocol::chunk::DEFAULT_CHUNK_SIZE;
 use crate::protocol::client::{Client, Event, Reply};
 use crate::protocol::message::{Message, Outgoing, Received};
+use crate::redact::Redactor;
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
@@ -24,6 +26,9 @@ pub(super) struct Session<'a> {
     pub(super) record: Record,
     pub(super) outcome: Outcome,
     pub(super) client: Client,
+    /// The run's secrets and those the session learns (an authentication's response): what
+    /// every transport of this session masks in its logs and traces.
+    pub(super) redactor: Redactor,
     transport: Option<Transport<BoxStream>>,
     /// A stream the caller connected already (in-process tests): no dns or tcp_connect step.
     given: Option<BoxStream>,
@@ -37,6 +42,7 @@ impl<'a> Session<'a> {
             record: Record::start(cfg.timeout, cfg.step_timeout),
             outcome: Outcome::empty(SystemTime::now()),
             client: Client::new(),
+            redactor: cfg.redactor.clone(),
             transport: None,
             given: None,
         }
@@ -77,9 +83,18 @@ impl<'a> Session<'a> {
             stream,
             self.cfg.mode.keep(&self.cfg.limits),
             self.cfg.limits,
-            self.cfg.redactor.clone(),
+            self.redactor.clone(),
             self.record.t0(),
         ));
+    }
+
+    /// Closes the connection (briefly: the server is about to be called again) and forgets it,
+    /// with the client's transactions: the next connection starts afresh.
+    pub(super) async fn hang_up(&mut self) {
+        if let Some(mut t) = self.transport.take() {
+            t.close(Instant::now() + Duration::from_millis(5)).await;
+        }
+        self.client = Client::new();
     }
 
     pub(super) fn begin(&self, step: Step) -> Clock {
@@ -99,8 +114,11 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// Adds a note, once (the rounds of an authentication would repeat a handshake's).
     pub(super) fn note(&mut self, note: String) {
-        self.outcome.notes.push(note);
+        if !self.outcome.notes.contains(&note) {
+            self.outcome.notes.push(note);
+        }
     }
 
     pub(super) fn transport(&mut self) -> Result<&mut Transport<BoxStream>, Failure> {
@@ -179,7 +197,7 @@ impl<'a> Session<'a> {
                 .map(|st| format!(" {} {}", st.level, st.code))
                 .unwrap_or_default();
             let text = format!("{}({}){status}", reply.name, reply.transaction_id);
-            let text = crate::sanitize::one_line(&self.cfg.redactor.text(&text));
+            let text = crate::sanitize::one_line(&self.redactor.text(&text));
             tracing::info!("{}: got {text}", step.name());
         }
         let room = self.outcome.server.statuses.len() < MAX_STATUSES;
@@ -218,6 +236,19 @@ impl<'a> Session<'a> {
             }
             Fault::Reset => (FailureKind::Reset, words::RESET.to_string()),
             Fault::Io(words) => (FailureKind::Io, words),
+            Fault::Tls(TlsSessionFault::CloseNotify) => (
+                FailureKind::Closed,
+                words::closed(step, self.cfg, &self.outcome.server),
+            ),
+            Fault::Tls(fault @ TlsSessionFault::Truncated) => {
+                (FailureKind::TlsTruncated, fault.to_string())
+            }
+            Fault::Tls(fault @ TlsSessionFault::Alert(_)) => {
+                (FailureKind::TlsAlert, fault.to_string())
+            }
+            Fault::Tls(fault @ TlsSessionFault::Protocol(_)) => {
+                (FailureKind::TlsProtocolError, fault.to_string())
+            }
             Fault::Chunk(e) => words::chunk_failure(&e),
             Fault::Message(e) => (FailureKind::MalformedReply, words::malformed(&e)),
             Fault::Internal(e) => (FailureKind::Internal, format!("internal error: {e}")),
@@ -240,7 +271,10 @@ impl<'a> Session<'a> {
             .find(|s| s.step == step && s.status.is_error())
             .map(|s| s.status.clone());
         match (kind, last_error) {
-            (FailureKind::Closed | FailureKind::Reset, Some(status)) => Failure {
+            (
+                FailureKind::Closed | FailureKind::Reset | FailureKind::TlsTruncated,
+                Some(status),
+            ) => Failure {
                 step,
                 kind: FailureKind::Rejected,
                 message: words::rejected(&status),

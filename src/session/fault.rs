@@ -1,5 +1,6 @@
 //! Low-level faults of the transport, before a step gives them their meaning.
 
+use super::tls::TlsSessionFault;
 use super::words::io_words;
 use crate::protocol::chunk::ChunkError;
 use crate::protocol::message::MessageError;
@@ -25,6 +26,8 @@ pub(super) enum Fault {
     Reset,
     /// Another socket error, in words.
     Io(String),
+    /// The TLS session under the RTMP one ended or broke (`rtmps://`).
+    Tls(TlsSessionFault),
     /// The chunk stream broke the rules.
     Chunk(ChunkError),
     /// A message body could not be decoded.

@@ -7,8 +7,9 @@
 //! |---|---|---|
 //! | dns | | an address |
 //! | tcp_connect | SYN | the connection |
+//! | tls (`rtmps://`) | ClientHello, then Finished | the server's certificate and Finished (`secure.rs`) |
 //! | handshake | C0+C1, then C2 once S1 is in | S0, S1, S2 |
-//! | connect | `connect` | `_result`/`_error` of transaction 1 |
+//! | connect | `connect` | `_result`/`_error` of transaction 1; on a challenge, the rounds of the authentication, each on a new connection (`auth.rs`) |
 //! | create_stream | `releaseStream`, `FCPublish`, `createStream` (one write) | `_result` of createStream (nginx-rtmp answers neither of the others) |
 //! | publish | `publish(name, "live")` | onStatus `NetStream.Publish.Start` |
 //! | verify | `@setDataFrame("onMetaData", ...)` on the publish stream | nothing: a settle window without a close, reset or error status |
@@ -28,6 +29,7 @@
 // Nothing pub for nothing in this layer: what is pub is the library's API.
 #![warn(unreachable_pub)]
 
+mod auth;
 mod config;
 mod dial;
 mod driver;
@@ -37,6 +39,7 @@ mod outcome;
 mod play;
 mod record;
 mod scenario;
+mod secure;
 // The TLS layer's API is used by the session and its tests; some of it is for the exporter and
 // tests/ only.
 #[allow(unreachable_pub)]
@@ -55,8 +58,10 @@ pub use config::{
     Expect, IpFamily, PlayConfig, Scenario, SessionConfig, AGGREGATE_MAX, MEDIA_HEAD,
 };
 pub use outcome::{
-    Failure, FailureKind, Outcome, ServerInfo, StatusRecord, Step, StepRecord, Teardown,
+    AttemptResult, AuthAttempt, AuthRecord, Failure, FailureKind, Outcome, ServerInfo,
+    StatusRecord, Step, StepRecord, Teardown, TlsRecord,
 };
+pub use secure::tls_kind;
 pub use watch::{Expected, ExpectedFrom, MediaOutcome};
 pub use words::io_words;
 

@@ -9,6 +9,7 @@ use super::outcome::{Failure, FailureKind, Step, Teardown};
 use super::record::Clock;
 use super::words;
 use crate::protocol::client::Event;
+use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::{ClientHandshake, HandshakeError, HandshakeProgress, ServerPart};
 use crate::protocol::message::{Outgoing, Received};
 use crate::protocol::vocab::status::{PUBLISH_START, UNPUBLISH_SUCCESS};
@@ -23,9 +24,8 @@ const SETTLE_FACTOR: u32 = 4;
 const SETTLE_FLOOR: Duration = Duration::from_millis(1);
 
 impl Session<'_> {
-    /// Reaches the server: `dns` and `tcp_connect`, then the transport on the new connection.
-    /// (RTMPS puts its `tls` step between the connection and the transport.) A session given a
-    /// connected stream starts from it, with neither step.
+    /// Reaches the server: `dns`, then [`Session::dial`]. A session given a connected stream
+    /// starts from it, with neither step.
     pub(super) async fn reach(&mut self) -> Result<(), Failure> {
         if let Some(stream) = self.given_stream() {
             self.open(stream);
@@ -35,17 +35,25 @@ impl Session<'_> {
         let addrs = self.dns(&clock).await;
         self.end(&clock, addrs.is_ok());
         let addrs = addrs?;
+        self.dial(&addrs).await
+    }
 
+    /// `tcp_connect` to the first of `addrs` that answers, for `rtmps://` the `tls` step on it
+    /// (`secure.rs`), then the transport on the connection: everything from the RTMP handshake
+    /// on runs over it unchanged.
+    pub(super) async fn dial(&mut self, addrs: &[SocketAddr]) -> Result<(), Failure> {
         // The first address's socket is made before the step's clock starts (socket_for).
         let first = addrs.first().map(|&addr| dial::socket_for(addr));
         let clock = self.begin(Step::TcpConnect);
-        let stream = self.tcp_connect(&clock, &addrs, first).await;
+        let stream = self.tcp_connect(&clock, addrs, first).await;
         self.end(&clock, stream.is_ok());
         let stream = stream?;
-        // RTMPS: the `tls` step goes here, wrapping the TCP stream (`tls::handshake(stream, ...)`
-        // under its own clock); a TLS stream is a `Stream` that passes `after_read` on to the TCP
-        // stream under it, and everything from the RTMP handshake on runs over it unchanged.
-        self.open(Box::new(stream));
+        let cfg = self.cfg;
+        let stream = match cfg.tls.as_deref() {
+            Some(tls) => self.secure(stream, tls).await?,
+            None => Box::new(stream),
+        };
+        self.open(stream);
         Ok(())
     }
 
@@ -134,7 +142,7 @@ impl Session<'_> {
 
     async fn shake_hands(&mut self, clock: &Clock) -> Result<(), Failure> {
         let deadline = clock.deadline;
-        let mut hs = ClientHandshake::new(self.cfg.handshake, 0, handshake_random());
+        let mut hs = ClientHandshake::new(self.cfg.handshake, 0, os_random());
         let fail = |kind, message: String| Failure {
             step: Step::Handshake,
             kind,
@@ -200,16 +208,31 @@ impl Session<'_> {
     }
 
     /// The `connect` step: `connect`, then its `_result` (fmsVer and capabilities are kept) or a
-    /// refusal.
+    /// refusal; when the refusal is a challenge, the rounds of the authentication (`auth.rs`),
+    /// all within this one step.
     pub(super) async fn connect(&mut self) -> Result<(), Failure> {
         let clock = self.begin(Step::Connect);
-        let r = self.connect_app(&clock).await;
+        let cfg = self.cfg;
+        let r = self.connect_app(&clock, &cfg.connect).await;
+        let r = match r {
+            Err(refusal) if refusal.kind == FailureKind::Rejected => {
+                self.authenticate(&clock, refusal).await
+            }
+            other => other,
+        };
         self.end(&clock, r.is_ok());
         r
     }
 
-    async fn connect_app(&mut self, clock: &Clock) -> Result<(), Failure> {
-        let connect = self.client.connect(self.cfg.connect.to_properties());
+    /// Sends `connect` with `properties` and waits for its answer: Ok on
+    /// `NetConnection.Connect.Success`, a `rejected` failure (with the server's status) on a
+    /// refusal.
+    pub(super) async fn connect_app(
+        &mut self,
+        clock: &Clock,
+        properties: &ConnectProperties,
+    ) -> Result<(), Failure> {
+        let connect = self.client.connect(properties.to_properties());
         self.send(clock, vec![connect]).await?;
         loop {
             let reply = self
@@ -415,10 +438,10 @@ impl Session<'_> {
     }
 }
 
-/// C1's random bytes. Not a secret: any bytes do; should the system's source fail, something
-/// that varies.
-fn handshake_random() -> [u8; 1528] {
-    let mut random = [0u8; 1528];
+/// Random bytes from the OS: C1's (not a secret: any bytes do), an authentication's client
+/// challenge or nonce. Should the system's source fail, something that varies.
+pub(super) fn os_random<const N: usize>() -> [u8; N] {
+    let mut random = [0u8; N];
     if getrandom::fill(&mut random).is_err() {
         let seed = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)

@@ -1,6 +1,8 @@
 //! What a session recorded: its steps with their times, what the server said, and how it ended.
 
+use super::tls::{RootsInfo, TlsInfo};
 use super::watch::MediaOutcome;
+use crate::protocol::auth::Scheme;
 use crate::protocol::command::StatusInfo;
 use crate::protocol::handshake::HandshakeInfo;
 use crate::protocol::message::LimitType;
@@ -12,6 +14,8 @@ use std::time::{Duration, SystemTime};
 pub enum Step {
     Dns,
     TcpConnect,
+    /// The TLS handshake of `rtmps://`, between the TCP connection and the RTMP handshake.
+    Tls,
     Handshake,
     Connect,
     CreateStream,
@@ -32,9 +36,10 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 13] = [
+    pub const ALL: [Step; 14] = [
         Step::Dns,
         Step::TcpConnect,
+        Step::Tls,
         Step::Handshake,
         Step::Connect,
         Step::CreateStream,
@@ -53,6 +58,7 @@ impl Step {
         match self {
             Step::Dns => "dns",
             Step::TcpConnect => "tcp_connect",
+            Step::Tls => "tls",
             Step::Handshake => "handshake",
             Step::Connect => "connect",
             Step::CreateStream => "create_stream",
@@ -97,6 +103,28 @@ pub enum FailureKind {
     Closed,
     /// The connection was reset (RST), or closed in the middle of a message.
     Reset,
+    /// TLS: the certificate chain does not lead to a trusted authority.
+    TlsUntrusted,
+    /// TLS: the certificate is self-signed and not trusted.
+    TlsSelfSigned,
+    /// TLS: a certificate of the chain expired.
+    TlsExpired,
+    /// TLS: a certificate of the chain is not valid yet.
+    TlsNotYetValid,
+    /// TLS: the certificate is not valid for the name checked.
+    TlsNameMismatch,
+    /// TLS: another problem with the certificate.
+    TlsBadCertificate,
+    /// TLS: no protocol version or cipher suite in common.
+    TlsNoCommonProtocol,
+    /// TLS: the server sent an alert (in the handshake or later).
+    TlsAlert,
+    /// The server answered the TLS ClientHello with bytes that are not TLS.
+    NotTls,
+    /// TLS: the server broke the protocol.
+    TlsProtocolError,
+    /// TLS: the connection ended without close_notify after the handshake.
+    TlsTruncated,
     /// S0 was not version 3.
     HandshakeVersion,
     /// S0 asked for RTMPE (version 6).
@@ -107,6 +135,16 @@ pub enum FailureKind {
     Rejected,
     /// The server confirmed the publish and then dropped the connection.
     DroppedAfterPublish,
+    /// The server wants challenge authentication and no credentials were given.
+    AuthRequired,
+    /// The server refused the answer to its challenge (a wrong password).
+    AuthFailed,
+    /// The server does not know the user.
+    NoSuchUser,
+    /// The server wants an authentication scheme the probe does not speak.
+    AuthUnsupported,
+    /// The server's challenge cannot be answered.
+    AuthMalformed,
     /// The server confirmed `play` and then sent no media at all in time.
     NoMedia,
     /// Media came, but not what was expected: a kind (video, audio) or a video keyframe.
@@ -137,18 +175,34 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind, in the order of docs/ERRORS.md.
-    pub const ALL: [FailureKind; 23] = [
+    pub const ALL: [FailureKind; 39] = [
         FailureKind::ResolveFailed,
         FailureKind::ConnectionRefused,
         FailureKind::ConnectFailed,
         FailureKind::Timeout,
         FailureKind::Closed,
         FailureKind::Reset,
+        FailureKind::TlsUntrusted,
+        FailureKind::TlsSelfSigned,
+        FailureKind::TlsExpired,
+        FailureKind::TlsNotYetValid,
+        FailureKind::TlsNameMismatch,
+        FailureKind::TlsBadCertificate,
+        FailureKind::TlsNoCommonProtocol,
+        FailureKind::TlsAlert,
+        FailureKind::NotTls,
+        FailureKind::TlsProtocolError,
+        FailureKind::TlsTruncated,
         FailureKind::HandshakeVersion,
         FailureKind::HandshakeEncrypted,
         FailureKind::HandshakeTruncated,
         FailureKind::Rejected,
         FailureKind::DroppedAfterPublish,
+        FailureKind::AuthRequired,
+        FailureKind::AuthFailed,
+        FailureKind::NoSuchUser,
+        FailureKind::AuthUnsupported,
+        FailureKind::AuthMalformed,
         FailureKind::NoMedia,
         FailureKind::MissingMedia,
         FailureKind::PublisherLeft,
@@ -172,11 +226,27 @@ impl FailureKind {
             FailureKind::Timeout => "timeout",
             FailureKind::Closed => "closed",
             FailureKind::Reset => "reset",
+            FailureKind::TlsUntrusted => "tls_untrusted",
+            FailureKind::TlsSelfSigned => "tls_self_signed",
+            FailureKind::TlsExpired => "tls_expired",
+            FailureKind::TlsNotYetValid => "tls_not_yet_valid",
+            FailureKind::TlsNameMismatch => "tls_name_mismatch",
+            FailureKind::TlsBadCertificate => "tls_bad_certificate",
+            FailureKind::TlsNoCommonProtocol => "tls_no_common_protocol",
+            FailureKind::TlsAlert => "tls_alert",
+            FailureKind::NotTls => "not_tls",
+            FailureKind::TlsProtocolError => "tls_protocol_error",
+            FailureKind::TlsTruncated => "tls_truncated",
             FailureKind::HandshakeVersion => "handshake_version",
             FailureKind::HandshakeEncrypted => "handshake_encrypted",
             FailureKind::HandshakeTruncated => "handshake_truncated",
             FailureKind::Rejected => "rejected",
             FailureKind::DroppedAfterPublish => "dropped_after_publish",
+            FailureKind::AuthRequired => "auth_required",
+            FailureKind::AuthFailed => "auth_failed",
+            FailureKind::NoSuchUser => "no_such_user",
+            FailureKind::AuthUnsupported => "auth_unsupported",
+            FailureKind::AuthMalformed => "auth_malformed",
             FailureKind::NoMedia => "no_media",
             FailureKind::MissingMedia => "missing_media",
             FailureKind::PublisherLeft => "publisher_left",
@@ -216,6 +286,8 @@ pub struct StatusRecord {
 /// What the server told us about itself.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServerInfo {
+    /// What the `tls` step learned (`rtmps://` only).
+    pub tls: Option<TlsRecord>,
     pub handshake: Option<HandshakeInfo>,
     /// `fmsVer` from connect's `_result` command object.
     pub fms_ver: Option<String>,
@@ -232,6 +304,101 @@ pub struct ServerInfo {
     pub pings_answered: u32,
     /// How the server took the teardown, when there was one.
     pub teardown: Option<Teardown>,
+}
+
+/// What the `tls` step of an `rtmps://` session learned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsRecord {
+    /// What was negotiated and what the certificate says.
+    pub info: TlsInfo,
+    /// Whole days from the handshake until the earliest expiry in the chain: the `cert_days`
+    /// metric.
+    pub days_left: Option<i64>,
+    /// `--insecure`: the session went on whatever verification said.
+    pub insecure: bool,
+    /// Where the trust anchors came from.
+    pub roots: RootsInfo,
+}
+
+impl TlsRecord {
+    /// Whether the certificate was verified and the check depended on it (never with
+    /// `--insecure`, whatever verification found).
+    pub fn verified(&self) -> bool {
+        self.info.verified && !self.insecure
+    }
+}
+
+/// The rounds of a challenge authentication: each `connect` the session sent, on a connection
+/// of its own.
+#[derive(Clone, PartialEq)]
+pub struct AuthRecord {
+    /// The scheme the server asked for, once it said.
+    pub scheme: Option<Scheme>,
+    /// The user the probe authenticated as (not secret: the URL shows it).
+    pub user: Option<String>,
+    pub attempts: Vec<AuthAttempt>,
+    /// What the rounds computed that stands for the password (a digest, the response): the
+    /// report masks them wherever they appear. `Debug` never shows them.
+    pub secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for AuthRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthRecord")
+            .field("scheme", &self.scheme)
+            .field("user", &self.user)
+            .field("attempts", &self.attempts)
+            .field("secrets", &self.secrets.len())
+            .finish()
+    }
+}
+
+/// One `connect` of an authentication, on its own connection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthAttempt {
+    /// 1, 2 or 3.
+    pub number: u8,
+    /// When the round began (its TCP connection; the first round's `connect`), from the start of
+    /// the session, and how long it took to its answer.
+    pub start: Duration,
+    pub duration: Duration,
+    /// What the round did, step by step: `tcp_connect`, `tls`, `handshake` (rounds 2 and 3
+    /// only: the first round's are the session's own steps), then `connect`.
+    pub phases: Vec<StepRecord>,
+    /// The `app` this connect sent (with the authentication query; the report masks the
+    /// response in it).
+    pub app: String,
+    pub result: AttemptResult,
+    /// The server's refusal, as it described it.
+    pub description: Option<String>,
+}
+
+/// How one round of an authentication ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptResult {
+    /// Connect succeeded.
+    Accepted,
+    /// Refused with "need auth" (`code=403 need auth; authmod=...`): send the user.
+    AuthRequested,
+    /// Refused with a challenge (`reason=needauth` and its salt or nonce): answer it.
+    Challenged,
+    /// Refused for good (wrong password, unknown user, any other reason).
+    Refused,
+    /// No answer: the connection, its handshake or the wait for the reply failed.
+    Failed,
+}
+
+impl AttemptResult {
+    /// The stable name in the JSON report.
+    pub fn name(self) -> &'static str {
+        match self {
+            AttemptResult::Accepted => "accepted",
+            AttemptResult::AuthRequested => "auth_requested",
+            AttemptResult::Challenged => "challenged",
+            AttemptResult::Refused => "refused",
+            AttemptResult::Failed => "failed",
+        }
+    }
 }
 
 /// How the teardown ended. It never fails the check: the publish had already worked.
@@ -274,6 +441,8 @@ pub struct Outcome {
     pub total: Duration,
     pub failure: Option<Failure>,
     pub server: ServerInfo,
+    /// The rounds of a challenge authentication, when the server asked for one.
+    pub auth: Option<AuthRecord>,
     /// Things worth knowing that did not fail the check.
     pub notes: Vec<String>,
     /// What the play scenario saw of the media (`None` for the other scenarios, and for a play
@@ -291,6 +460,7 @@ impl Outcome {
             total: Duration::ZERO,
             failure: None,
             server: ServerInfo::default(),
+            auth: None,
             notes: Vec::new(),
             media: None,
         }

@@ -52,6 +52,8 @@ pub(super) struct Record {
     overall: Deadline,
     step_timeout: Option<Duration>,
     pub(super) steps: Vec<StepRecord>,
+    /// While set, steps are recorded here instead (see [`Record::start_detour`]).
+    detour: Option<Vec<StepRecord>>,
 }
 
 impl Record {
@@ -67,6 +69,7 @@ impl Record {
             },
             step_timeout,
             steps: Vec::new(),
+            detour: None,
         }
     }
 
@@ -92,12 +95,33 @@ impl Record {
     /// Records `clock`'s step as ended now.
     pub(super) fn end(&mut self, clock: &Clock, ok: bool) {
         let now = Instant::now();
-        self.steps.push(StepRecord {
+        let record = StepRecord {
             step: clock.step,
             start: clock.started.duration_since(self.t0),
             duration: now.duration_since(clock.started),
             ok,
-        });
+        };
+        match &mut self.detour {
+            Some(side) => side.push(record),
+            None => self.steps.push(record),
+        }
+    }
+
+    /// Records the steps that follow on a side list, not as the session's steps, until
+    /// [`Record::take_detour`]: an authentication's later rounds reconnect (`tcp_connect`,
+    /// `tls`, `handshake`), and those belong to the round, inside the one `connect` step.
+    pub(super) fn start_detour(&mut self) {
+        self.detour = Some(Vec::new());
+    }
+
+    /// Ends the detour; what was recorded on it.
+    pub(super) fn take_detour(&mut self) -> Vec<StepRecord> {
+        self.detour.take().unwrap_or_default()
+    }
+
+    /// The time from the session's start to `at`.
+    pub(super) fn offset(&self, at: Instant) -> Duration {
+        at.saturating_duration_since(self.t0)
     }
 
     /// The time since the session started.

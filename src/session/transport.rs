@@ -12,10 +12,12 @@
 //! publisher skips media unread, so a server that sends megabytes of it costs no memory.
 //!
 //! The stream only has to be [`Stream`]: TCP tunes itself after every read (TCP_QUICKACK); a TLS
-//! stream passes that on to the TCP stream under it.
+//! stream passes that on to the TCP stream under it, and says which errors are TLS's own (a
+//! truncation, an alert) before they are read as socket errors.
 
 use super::dial;
 use super::fault::{Eof, Fault};
+use super::tls::TlsSessionFault;
 use super::wire;
 use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder, KeepPolicy, MessageHeader, RawMessage};
 use crate::protocol::conn::ConnState;
@@ -24,6 +26,7 @@ use crate::protocol::vocab::{event, type_id};
 use crate::protocol::Limits;
 use crate::redact::Redactor;
 use std::future::Future;
+use std::io;
 use std::task::Poll;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -37,6 +40,13 @@ pub(super) const READ_BUFFER: usize = 16 * 1024;
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {
     /// Called after every read that returned data (TCP re-arms TCP_QUICKACK here).
     fn after_read(&self) {}
+
+    /// What an error of this stream means when it is not a plain socket error: for TLS, the end
+    /// of the session without close_notify, an alert, a broken record. `None`: read it as any
+    /// socket's error.
+    fn session_fault(&self, _error: &io::Error) -> Option<TlsSessionFault> {
+        None
+    }
 }
 
 /// The stream a session runs over, whatever it is.
@@ -53,6 +63,18 @@ impl Stream for tokio::io::DuplexStream {}
 impl Stream for BoxStream {
     fn after_read(&self) {
         (**self).after_read();
+    }
+
+    fn session_fault(&self, error: &io::Error) -> Option<TlsSessionFault> {
+        (**self).session_fault(error)
+    }
+}
+
+/// An error of `stream` as a fault: the stream's own reading first (TLS), else a socket's.
+fn fault_of<S: Stream>(stream: &S, error: io::Error) -> Fault {
+    match stream.session_fault(&error) {
+        Some(tls) => Fault::Tls(tls),
+        None => Fault::from_io(error),
     }
 }
 
@@ -157,10 +179,10 @@ impl<S: Stream> Transport<S> {
         let Some(space) = self.buf.get_mut(self.end..) else {
             return Err(Fault::Internal("read buffer state".into()));
         };
-        let n = timeout_at(deadline, self.stream.read(space))
+        let read = timeout_at(deadline, self.stream.read(space))
             .await
-            .map_err(|_| Fault::Timeout)?
-            .map_err(Fault::from_io)?;
+            .map_err(|_| Fault::Timeout)?;
+        let n = read.map_err(|e| fault_of(&self.stream, e))?;
         Ok(self.filled(n))
     }
 
@@ -176,7 +198,7 @@ impl<S: Stream> Transport<S> {
         match polled {
             Poll::Pending => Ok(None),
             Poll::Ready(r) => {
-                let n = r.map_err(Fault::from_io)?;
+                let n = r.map_err(|e| fault_of(&self.stream, e))?;
                 Ok(Some(self.filled(n)))
             }
         }
@@ -403,14 +425,10 @@ fn before(deadline: Instant) -> Result<(), Fault> {
 
 /// Writes all of `bytes`, unless the deadline has passed or passes first. The one place our bytes
 /// go out: the handshake's and the encoded messages'.
-async fn write_by<S: AsyncWrite + Unpin>(
-    stream: &mut S,
-    bytes: &[u8],
-    deadline: Instant,
-) -> Result<(), Fault> {
+async fn write_by<S: Stream>(stream: &mut S, bytes: &[u8], deadline: Instant) -> Result<(), Fault> {
     before(deadline)?;
-    timeout_at(deadline, stream.write_all(bytes))
+    let written = timeout_at(deadline, stream.write_all(bytes))
         .await
-        .map_err(|_| Fault::Timeout)?
-        .map_err(Fault::from_io)
+        .map_err(|_| Fault::Timeout)?;
+    written.map_err(|e| fault_of(stream, e))
 }

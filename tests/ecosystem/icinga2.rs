@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::daemon::{open_tempdir, plugin_dir, repo_file, require, run, Daemon};
+use super::secured::{Secured, USER};
 use crate::support::nginx::Nginx;
 
 const ICINGA2: &str = "/usr/sbin/icinga2";
@@ -92,8 +93,9 @@ include \"{}\"
         &icinga_args("-C", &config.to_string_lossy(), &defines),
     );
     assert_eq!(code, 0, "icinga2 daemon -C:\n{out}");
-    // rtmp-publish, rtmp-connect, and rtmp-publish-keyed (the stream key from a file).
-    assert!(out.contains("Instantiated 3 Services."), "{out}");
+    // rtmp-publish, rtmp-connect, rtmp-publish-keyed (the stream key from a file), rtmps-publish
+    // and rtmp-publish-authenticated.
+    assert!(out.contains("Instantiated 5 Services."), "{out}");
     assert!(!out.contains("warning/"), "warnings:\n{out}");
 }
 
@@ -104,6 +106,7 @@ fn icinga2_runs_the_rtmp_command_and_records_ok_with_the_probes_output_and_perfd
     let dir = open_tempdir("rtmp-probe-icinga2-");
     let d = dir.path().display();
     let plugins = plugin_dir(dir.path());
+    let secured = Secured::start(&nginx, dir.path());
     let config = dir.path().join("icinga2.conf");
     // Thresholds as an array (repeated -w) and as a string, the URL built from the host's address
     // by a macro as in nagios/icinga2/example.conf; for rtmp_connect, a timeout, a step timeout and
@@ -149,10 +152,33 @@ object Service \"rtmp-connect\" {{
     vars.rtmp_step_timeout = \"7s\"
     vars.rtmp_ipv4 = true
 }}
+object Service \"rtmps-publish\" {{
+    host_name = \"rtmp-test\"
+    check_command = \"rtmp\"
+    check_interval = 1s
+    retry_interval = 1s
+    vars.rtmp_url = \"rtmps://$host.address$:{tls_port}/live/icinga-tls-{{random}}\"
+    vars.rtmp_ca_file = [ \"{ca}\" ]
+    vars.rtmp_sni = \"localhost\"
+    vars.rtmp_warning = [ \"5s\", \"cert_days=30:\" ]
+}}
+object Service \"rtmp-publish-authenticated\" {{
+    host_name = \"rtmp-test\"
+    check_command = \"rtmp\"
+    check_interval = 1s
+    retry_interval = 1s
+    vars.rtmp_url = \"rtmp://$host.address$:{auth_port}/live/icinga-{{random}}\"
+    vars.rtmp_user = \"{USER}\"
+    vars.rtmp_password_file = \"{password}\"
+}}
 ",
             plugins = plugins.display(),
             rtmp_conf = repo_file("nagios/icinga2/rtmp.conf").display(),
             port = nginx.rtmp_port(),
+            tls_port = secured.tls_port(),
+            ca = secured.ca(),
+            auth_port = secured.auth_port(),
+            password = secured.password(),
         ),
     )
     .expect("write icinga2.conf");
@@ -188,6 +214,12 @@ object Service \"rtmp-connect\" {{
     });
     let connect_line = daemon.wait_for("an rtmp-connect line in a rotated perfdata file", || {
         rotated_line("rtmp-connect")
+    });
+    let rtmps_line = daemon.wait_for("an rtmps-publish line in a rotated perfdata file", || {
+        rotated_line("rtmps-publish")
+    });
+    let auth_line = daemon.wait_for("an authenticated line in a rotated perfdata file", || {
+        rotated_line("rtmp-publish-authenticated")
     });
     let field = |line: &str, name: &str| {
         line.split('\t')
@@ -234,5 +266,43 @@ object Service \"rtmp-connect\" {{
             .split(' ')
             .any(|i| i.starts_with("total=") && i.ends_with("s;6;;0;9")),
         "the rtmp_warning and rtmp_timeout of rtmp-connect: {connect_line}"
+    );
+
+    // rtmp_ca_file (an array) and rtmp_sni: verified, publish accepted, the cert_days warning
+    // threshold of rtmp_warning on it.
+    assert_eq!(
+        field(&rtmps_line, "STATE"),
+        "0",
+        "{rtmps_line}\n{}",
+        daemon.output()
+    );
+    let expected = format!(
+        "RTMP OK - publish accepted by 127.0.0.1:{} (app live, stream icin***) in ",
+        secured.tls_port()
+    );
+    assert!(
+        field(&rtmps_line, "OUTPUT").starts_with(&expected),
+        "{rtmps_line}"
+    );
+    assert!(
+        field(&rtmps_line, "PERFDATA")
+            .split(' ')
+            .any(|i| i.starts_with("cert_days=") && i.contains(";30:;")),
+        "{rtmps_line}"
+    );
+    // rtmp_user and rtmp_password_file: the authentication, then the publish.
+    assert_eq!(
+        field(&auth_line, "STATE"),
+        "0",
+        "{auth_line}\n{}",
+        daemon.output()
+    );
+    let expected = format!(
+        "RTMP OK - publish accepted by 127.0.0.1:{} (app live, stream icin***) in ",
+        secured.auth_port()
+    );
+    assert!(
+        field(&auth_line, "OUTPUT").starts_with(&expected),
+        "{auth_line}"
     );
 }

@@ -11,3 +11,4 @@ mod daemon;
 mod icinga2;
 mod nagios;
 mod nrpe;
+mod secured;

@@ -7,6 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use super::daemon::{open_tempdir, plugin_dir, repo_file, require, run, Daemon};
+use super::secured::{Secured, USER};
 use crate::support::nginx::Nginx;
 
 const NAGIOS: &str = "/usr/sbin/nagios4";
@@ -82,8 +83,8 @@ fn nagios_accepts_the_commands_and_the_example_with_debians_templates() {
     assert!(out.contains("Total Warnings: 0"), "{out}");
     assert!(out.contains("Total Errors:   0"), "{out}");
     assert!(
-        out.contains("Checked 2 services."),
-        "the example's two services:\n{out}"
+        out.contains("Checked 4 services."),
+        "the example's four services (publish, connect, RTMPS, authenticated):\n{out}"
     );
 }
 
@@ -96,7 +97,7 @@ fn nagios_refuses_the_commands_defined_twice() {
     let commands = repo_file("nagios/commands.cfg");
     let copy = dir.path().join("rtmp.cfg");
     fs::copy(&commands, &copy).expect("copy commands.cfg");
-    let objects = write_objects(dir.path(), 1);
+    let objects = write_objects(dir.path(), 1, &[]);
     let config = main_config(dir.path(), &[&commands, &copy, &objects]);
     let (code, out) = run(&nagios, &["-v", &config.to_string_lossy()]);
     assert_ne!(code, 0, "nagios4 -v accepted the commands twice:\n{out}");
@@ -108,9 +109,30 @@ fn nagios_refuses_the_commands_defined_twice() {
 
 /// A 24x7 period, a contact that is never notified, host `rtmp-test` at 127.0.0.1 (never checked
 /// itself), and two services on it checked every second, with the URL built from $HOSTADDRESS$ as
-/// in nagios/example.cfg: `RTMP publish` ([`PUBLISH_ARGS`]) and `RTMP connect`
-/// ([`CONNECT_ARGS`], with the optional fifth argument).
-fn write_objects(dir: &Path, rtmp_port: u16) -> std::path::PathBuf {
+/// in nagios/example.cfg: `RTMP publish` ([`publish_command`]) and `RTMP connect`
+/// ([`connect_command`], with the optional fifth argument); and `more` services (name, command).
+fn write_objects(dir: &Path, rtmp_port: u16, more: &[(&str, String)]) -> std::path::PathBuf {
+    let mut services = String::new();
+    let first = [
+        ("RTMP publish", publish_command(rtmp_port)),
+        ("RTMP connect", connect_command(rtmp_port)),
+    ];
+    for (name, command) in first.iter().chain(more) {
+        services.push_str(&format!(
+            "define service {{
+    host_name           rtmp-test
+    service_description {name}
+    check_command       {command}
+    check_interval      1
+    retry_interval      1
+    max_check_attempts  1
+    check_period        24x7
+    contacts            nobody
+    notification_period 24x7
+}}
+"
+        ));
+    }
     let objects = format!(
         "define timeperiod {{
     timeperiod_name     24x7
@@ -147,31 +169,7 @@ define host {{
     contacts            nobody
     notification_period 24x7
 }}
-define service {{
-    host_name           rtmp-test
-    service_description RTMP publish
-    check_command       {publish}
-    check_interval      1
-    retry_interval      1
-    max_check_attempts  1
-    check_period        24x7
-    contacts            nobody
-    notification_period 24x7
-}}
-define service {{
-    host_name           rtmp-test
-    service_description RTMP connect
-    check_command       {connect}
-    check_interval      1
-    retry_interval      1
-    max_check_attempts  1
-    check_period        24x7
-    contacts            nobody
-    notification_period 24x7
-}}
-",
-        publish = publish_command(rtmp_port),
-        connect = connect_command(rtmp_port),
+{services}"
     );
     let path = dir.join("objects.cfg");
     fs::write(&path, objects).expect("write objects.cfg");
@@ -188,6 +186,26 @@ fn publish_command(rtmp_port: u16) -> String {
 /// argument), a 9 s timeout, and a bound of 7 s on each step through the optional fifth argument.
 fn connect_command(rtmp_port: u16) -> String {
     format!("check_rtmp_connect!rtmp://$HOSTADDRESS$:{rtmp_port}/live!6s!!9s!--step-timeout 7s")
+}
+
+/// RTMPS through the TLS front, the CA and the name to verify in the fifth argument; the default
+/// cert_days warning and a threshold of the command's own on it.
+fn rtmps_command(secured: &Secured) -> String {
+    format!(
+        "check_rtmp_publish!rtmps://$HOSTADDRESS$:{}/live/nagios-tls-{{random}}!5s,cert_days=30:!8s,cert_days=7:!10s!--ca-file {} --sni localhost",
+        secured.tls_port(),
+        secured.ca()
+    )
+}
+
+/// A publish to the authenticating server, the user and the password's file in the fifth
+/// argument.
+fn auth_command(secured: &Secured) -> String {
+    format!(
+        "check_rtmp_publish!rtmp://$HOSTADDRESS$:{}/live/nagios-{{random}}!5s!8s!10s!--user {USER} --password-file {}",
+        secured.auth_port(),
+        secured.password()
+    )
 }
 
 /// The `servicestatus` blocks of a Nagios status file, as key=value maps.
@@ -216,7 +234,12 @@ fn nagios_runs_both_commands_and_records_ok_with_the_probes_output_and_perfdata(
     let port = nginx.rtmp_port();
     let dir = open_tempdir("rtmp-probe-nagios-");
     let commands = repo_file("nagios/commands.cfg");
-    let objects = write_objects(dir.path(), port);
+    let secured = Secured::start(&nginx, dir.path());
+    let more = [
+        ("RTMPS publish", rtmps_command(&secured)),
+        ("RTMP publish authenticated", auth_command(&secured)),
+    ];
+    let objects = write_objects(dir.path(), port, &more);
     let config = main_config(dir.path(), &[&commands, &objects]);
     let (code, out) = run(&nagios, &["-v", &config.to_string_lossy()]);
     assert_eq!(code, 0, "nagios4 -v:\n{out}");
@@ -239,6 +262,12 @@ fn nagios_runs_both_commands_and_records_ok_with_the_probes_output_and_perfdata(
     });
     let connect = daemon.wait_for("a checked RTMP connect service in status.dat", || {
         checked("RTMP connect")
+    });
+    let rtmps = daemon.wait_for("a checked RTMPS publish service in status.dat", || {
+        checked("RTMPS publish")
+    });
+    let authenticated = daemon.wait_for("a checked authenticated service in status.dat", || {
+        checked("RTMP publish authenticated")
     });
     let log = fs::read_to_string(dir.path().join("nagios.log")).unwrap_or_default();
 
@@ -290,6 +319,34 @@ fn nagios_runs_both_commands_and_records_ok_with_the_probes_output_and_perfdata(
         "{context}"
     );
     assert!(!perfdata.contains("'publish'="), "{context}");
+
+    // --ca-file and --sni through the fifth argument: verified, publish accepted.
+    let context = format!("{rtmps:#?}\n--- nagios.log ---\n{log}");
+    assert_eq!(rtmps["current_state"], "0", "{context}");
+    let expected = format!(
+        "RTMP OK - publish accepted by 127.0.0.1:{} (app live, stream nagi***) in ",
+        secured.tls_port()
+    );
+    assert!(rtmps["plugin_output"].starts_with(&expected), "{context}");
+    assert!(
+        perfdata_item(&rtmps["performance_data"], "cert_days").ends_with(";30:;7:;;"),
+        "{context}"
+    );
+    assert!(
+        perfdata_item(&rtmps["performance_data"], "tls").ends_with("s;;;0;10"),
+        "{context}"
+    );
+    // --user and --password-file: the three connects of the authentication, then the publish.
+    let context = format!("{authenticated:#?}\n--- nagios.log ---\n{log}");
+    assert_eq!(authenticated["current_state"], "0", "{context}");
+    let expected = format!(
+        "RTMP OK - publish accepted by 127.0.0.1:{} (app live, stream nagi***) in ",
+        secured.auth_port()
+    );
+    assert!(
+        authenticated["plugin_output"].starts_with(&expected),
+        "{context}"
+    );
 }
 
 /// The item `'name'=...` of a perfdata string.

@@ -140,6 +140,12 @@ impl AuthLog {
 impl AuthServer {
     /// A server asking for `authmod`, knowing `users` (user, password).
     pub fn start(authmod: AuthMod, users: &[(&str, &str)]) -> AuthServer {
+        AuthServer::serving(CONNECTIONS, authmod, users)
+    }
+
+    /// [`AuthServer::start`] for `connections` connections (a daemon that checks again and
+    /// again).
+    pub fn serving(connections: usize, authmod: AuthMod, users: &[(&str, &str)]) -> AuthServer {
         let shared = Arc::new(Mutex::new(Shared {
             authmod,
             users: users
@@ -151,7 +157,7 @@ impl AuthServer {
             rounds: Vec::new(),
         }));
         let for_script = Arc::clone(&shared);
-        let served = serve_n(CONNECTIONS, move |conn| serve(conn, &for_script));
+        let served = serve_n(connections, move |conn| serve(conn, &for_script));
         AuthServer { served, shared }
     }
 

@@ -24,7 +24,9 @@ use rcgen::{
 use tempfile::TempDir;
 
 use super::free_port;
-use super::nginx::{find_nginx, read_lossy, spawn, stop, wait_until_ready, Startup, INSTALL_HINT};
+use super::nginx::{
+    find_nginx, read_lossy, spawn, stop, wait_until_ready, Nginx, Startup, INSTALL_HINT,
+};
 
 /// Where Debian's libnginx-mod-stream puts the module.
 pub const STREAM_MODULE: &str = "/usr/lib/nginx/modules/ngx_stream_module.so";
@@ -211,6 +213,22 @@ fn write_case(dir: &Path, case: Case, cert: &str, key: &str) {
 
 fn write(dir: &Path, file: &str, text: &str) {
     fs::write(dir.join(file), text).unwrap_or_else(|e| panic!("write {file}: {e}"));
+}
+
+/// A private nginx-rtmp, the test PKI and the TLS front proxying to it, every listener.
+pub struct TlsRig {
+    pub front: TlsFront,
+    pub pki: Pki,
+    pub rtmp: Nginx,
+}
+
+impl TlsRig {
+    pub fn start() -> TlsRig {
+        let rtmp = Nginx::start();
+        let pki = Pki::new();
+        let front = TlsFront::start(&pki, rtmp.rtmp_port());
+        TlsRig { front, pki, rtmp }
+    }
 }
 
 /// What one TLS listener of the front serves.

@@ -53,10 +53,6 @@ fn report_metrics_get_probe_rtmp_names_with_their_unit() {
         "probe_rtmp_fps_per_second"
     );
     assert_eq!(
-        metric_name(&metric("cert_days", "d")),
-        "probe_rtmp_cert_days"
-    );
-    assert_eq!(
         metric_name(&metric("first_frame", "s")),
         "probe_rtmp_first_frame_seconds"
     );

@@ -11,7 +11,7 @@ pub struct ConnectNames {
     pub tc_url: String,
 }
 
-/// Why authentication ended the check. Every kind is CRITICAL; docs/AUTH.md describes each.
+/// Why authentication ended the check. docs/ERRORS.md ("Authentication") describes each; all are CRITICAL but `auth_unsupported` (UNKNOWN).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailureKind {
     /// The server wants authentication and no credentials were given.
@@ -27,7 +27,7 @@ pub enum AuthFailureKind {
 }
 
 impl AuthFailureKind {
-    /// Every kind, in the order of docs/AUTH.md.
+    /// Every kind, in the order of docs/ERRORS.md.
     pub const ALL: [AuthFailureKind; 5] = [
         AuthFailureKind::AuthRequired,
         AuthFailureKind::AuthFailed,

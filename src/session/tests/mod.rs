@@ -26,6 +26,8 @@ pub(crate) fn config() -> SessionConfig {
         mode: Scenario::Publish,
         stream: Some(STREAM.into()),
         connect: ConnectProperties::new("live", "rtmp://127.0.0.1/live"),
+        tls: None,
+        credentials: None,
         handshake: HandshakeMode::Digest,
         timeout: Duration::from_secs(1),
         step_timeout: None,

@@ -1,5 +1,5 @@
 //! How a TLS handshake or session fails: kinds with stable names and messages that say what to do
-//! (docs/TLS-ERRORS.md describes each). `classify.rs` decides which.
+//! (docs/ERRORS.md, "TLS", describes each). `classify.rs` decides which.
 
 use std::fmt;
 use std::io;
@@ -81,7 +81,7 @@ pub enum TlsFailure {
 }
 
 impl TlsFailure {
-    /// Every kind name, in the order of docs/TLS-ERRORS.md.
+    /// Every kind name, in the order of docs/ERRORS.md.
     pub const KIND_NAMES: [&'static str; 15] = [
         "tls_untrusted",
         "tls_self_signed",

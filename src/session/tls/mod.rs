@@ -1,7 +1,7 @@
 //! The TLS layer of rtmps://: a rustls client (the `ring` provider) over any
 //! `AsyncRead + AsyncWrite`, with verification on by default, a report of what the server showed
 //! (version, cipher, certificate, days left), and failures classified into kinds that say what to
-//! do (docs/TLS-ERRORS.md).
+//! do (docs/ERRORS.md, "TLS").
 //!
 //! Build the configuration once per run with [`client_config`] (it reads the system trust store,
 //! a few milliseconds: only for rtmps:// targets), then run [`handshake`] on each connection
