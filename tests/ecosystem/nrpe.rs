@@ -71,10 +71,11 @@ fn nrpe_runs_the_snippets_commands_and_check_nrpe_gets_ok() {
                 "/usr/lib/nagios/plugins/check_rtmp",
                 &plugins.join("check_rtmp").to_string_lossy(),
             )
-            .replace("127.0.0.1:1935", &format!("127.0.0.1:{port}"))
+            // With the slash: a port that starts with 443 must not be rewritten again.
+            .replace("127.0.0.1:1935/", &format!("127.0.0.1:{port}/"))
             .replace(
-                "127.0.0.1:443",
-                &format!("127.0.0.1:{}", secured.tls_port()),
+                "127.0.0.1:443/",
+                &format!("127.0.0.1:{}/", secured.tls_port()),
             )
             .replace("/etc/nagios/rtmp-ca.pem", &secured.ca())
             .replace("/etc/nagios/rtmp-ingest.pw", &secured.password())
