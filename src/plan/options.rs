@@ -84,7 +84,21 @@ choice! {
         Publish => "publish",
         /// Up to NetConnection.Connect.Success: no stream key needed.
         Connect => "connect",
+        /// Play the stream and watch its media.
+        Play => "play",
     } default Publish
+}
+
+choice! {
+    /// What `--mode play` requires to arrive.
+    ExpectName {
+        /// What onMetaData announces (without it: the kinds the stream starts with).
+        Auto => "auto",
+        Video => "video",
+        Audio => "audio",
+        /// Audio and video.
+        Av => "av",
+    } default Auto
 }
 
 choice! {
@@ -172,6 +186,14 @@ pub struct Options {
     pub teardown_wait: Duration,
     /// Largest message stored from the server, in bytes.
     pub max_message_size: u32,
+    /// `--mode play`: how long to watch the media after the first keyframe (zero: stop at the
+    /// first keyframe).
+    #[serde(deserialize_with = "duration")]
+    pub duration: Duration,
+    /// `--mode play`: what must arrive.
+    pub expect: ExpectName,
+    /// `--mode play`: the `start` argument of `play` (-1000: live only, as ffmpeg sends it).
+    pub play_start: i64,
     pub ip_family: Family,
     /// Show stream keys, passwords and tokens in output and logs.
     pub show_secrets: bool,
@@ -181,6 +203,8 @@ pub struct Options {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default `--settle`.
 pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
+/// The default `--play-start`: a live stream only, as ffmpeg asks for it.
+pub const DEFAULT_PLAY_START: i64 = -1000;
 /// The default `--teardown-wait`.
 pub const DEFAULT_TEARDOWN_WAIT: Duration = Duration::from_millis(200);
 
@@ -210,6 +234,9 @@ impl Default for Options {
             settle: DEFAULT_SETTLE,
             teardown_wait: DEFAULT_TEARDOWN_WAIT,
             max_message_size: crate::protocol::limits::DEFAULT_MAX_MESSAGE_SIZE,
+            duration: Duration::ZERO,
+            expect: ExpectName::default(),
+            play_start: DEFAULT_PLAY_START,
             ip_family: Family::default(),
             show_secrets: false,
         }
@@ -283,9 +310,11 @@ mod tests {
     #[test]
     fn choices_parse_by_name_and_say_what_is_allowed() {
         assert_eq!("connect".parse::<Mode>(), Ok(Mode::Connect));
-        assert_eq!(Mode::NAMES, ["publish", "connect"]);
+        assert_eq!(Mode::NAMES, ["publish", "connect", "play"]);
         let e = "play2".parse::<Mode>().unwrap_err();
-        assert_eq!(e, "\"play2\" is not one of publish, connect");
+        assert_eq!(e, "\"play2\" is not one of publish, connect, play");
+        assert_eq!("av".parse::<ExpectName>(), Ok(ExpectName::Av));
+        assert_eq!(ExpectName::default(), ExpectName::Auto);
         assert_eq!(StateName::default(), StateName::Critical);
         assert_eq!(Family::Ipv6.to_string(), "ipv6");
     }
@@ -327,6 +356,6 @@ mod tests {
         let e = serde_json::from_str::<Options>(r#"{"timeout": "soon"}"#).unwrap_err();
         assert!(e.to_string().contains("not a duration"), "{e}");
         let e = serde_json::from_str::<Options>(r#"{"mode": "pull"}"#).unwrap_err();
-        assert!(e.to_string().contains("publish, connect"), "{e}");
+        assert!(e.to_string().contains("publish, connect, play"), "{e}");
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::metrics::Range;
 use std::time::Duration;
 
 fn module(options: Options) -> Module {
@@ -166,6 +167,119 @@ fn every_target_has_a_stable_distinct_id_and_repeats_are_numbered() {
     let again = Plan::new(&m, &t, 4, out).unwrap();
     assert_eq!(again.probes[2].id, ids[2], "stable from run to run");
     assert!(!ids[2].contains("0123456789"));
+}
+
+fn play(duration: Duration, warning: &[&str], critical: &[&str]) -> Options {
+    Options {
+        mode: options::Mode::Play,
+        duration,
+        timeout: Duration::from_secs(20),
+        warning: warning.iter().map(|s| s.to_string()).collect(),
+        critical: critical.iter().map(|s| s.to_string()).collect(),
+        ..Options::default()
+    }
+}
+
+#[test]
+fn a_play_probe_connects_as_a_player_and_carries_its_window() {
+    let o = Options {
+        expect: options::ExpectName::Av,
+        play_start: -2000,
+        ..play(Duration::from_secs(5), &[], &[])
+    };
+    let p = module(o).probe("URL", "rtmp://h/live/chan").unwrap();
+    assert_eq!(p.session.mode, Mode::Play);
+    let props = p.session.connect.to_properties();
+    let names: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(
+        !names.contains(&"type"),
+        "a player sends no type: {names:?}"
+    );
+    assert_eq!(p.session.connect.flash_ver, "LNX 9,0,124,2");
+    assert_eq!(p.session.play.duration, Duration::from_secs(5));
+    assert_eq!(p.session.play.expect, crate::session::Expect::Both);
+    assert_eq!(p.session.play.start, -2000.0);
+    // --flash-ver still wins.
+    let o = Options {
+        flash_ver: Some("WIN 32,0,0,465".into()),
+        ..play(Duration::ZERO, &[], &[])
+    };
+    let p = module(o).probe("URL", "rtmp://h/live/chan").unwrap();
+    assert_eq!(p.session.connect.flash_ver, "WIN 32,0,0,465");
+    // A play needs a stream name.
+    let e = module(play(Duration::ZERO, &[], &[]))
+        .probe("URL", "rtmp://h/live")
+        .unwrap_err();
+    assert!(e.0.contains("no stream name to play"), "{e}");
+}
+
+#[test]
+fn play_has_default_critical_thresholds_that_the_command_line_replaces() {
+    let m = module(play(Duration::from_secs(5), &[], &[]));
+    let c = &m.thresholds.critical;
+    assert_eq!(c.for_metric("max_gap"), Some(&Range::above(2.0)));
+    assert_eq!(
+        c.for_metric("backwards_timestamps"),
+        Some(&Range::above(0.0))
+    );
+    let p = m.probe("URL", "rtmp://h/live/chan").unwrap();
+    assert_eq!(p.session.play.gap_threshold, Duration::from_secs(2));
+    let m = module(play(
+        Duration::from_secs(5),
+        &["max_gap=500ms"],
+        &["max_gap=5s"],
+    ));
+    assert_eq!(
+        m.thresholds.critical.for_metric("max_gap"),
+        Some(&Range::above(5.0))
+    );
+    assert_eq!(
+        m.thresholds.warning.for_metric("max_gap"),
+        Some(&Range::above(0.5))
+    );
+    let p = m.probe("URL", "rtmp://h/live/chan").unwrap();
+    assert_eq!(p.session.play.gap_threshold, Duration::from_secs(5));
+    // The publish check has none of them.
+    assert!(module(Options::default()).thresholds.critical.is_empty());
+}
+
+#[test]
+fn play_refuses_a_window_that_does_not_fit_and_window_thresholds_without_a_window() {
+    let o = Options {
+        timeout: Duration::from_secs(10),
+        ..play(Duration::from_secs(10), &[], &[])
+    };
+    let e = Module::new(o).unwrap_err();
+    assert!(
+        e.0.starts_with("--duration 10s does not fit in --timeout 10s"),
+        "{e}"
+    );
+    for (w, c, flag) in [
+        (
+            &["video_bitrate=2500k:"][..],
+            &[][..],
+            "--warning: video_bitrate",
+        ),
+        (
+            &[][..],
+            &["keyframe_interval=4s"][..],
+            "--critical: keyframe_interval",
+        ),
+        (&[][..], &["fps=24:"][..], "--critical: fps"),
+    ] {
+        let e = Module::new(play(Duration::ZERO, w, c)).unwrap_err();
+        assert!(e.0.starts_with(flag), "{e}");
+        assert!(e.0.contains("--duration"), "{e}");
+        assert!(Module::new(play(Duration::from_secs(5), w, c)).is_ok());
+    }
+    // Steps need no window.
+    assert!(Module::new(play(Duration::ZERO, &["first_keyframe=3s"], &[])).is_ok());
+    // Media metrics belong to play.
+    let o = Options {
+        critical: vec!["fps=24:".into()],
+        ..Options::default()
+    };
+    assert!(Module::new(o).unwrap_err().0.contains("--mode play"));
 }
 
 #[test]

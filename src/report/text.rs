@@ -107,6 +107,9 @@ pub fn detail_lines(report: &Report) -> Vec<String> {
             s.description.replace('"', "\\\"")
         ));
     }
+    if let Some(m) = &report.media {
+        lines.extend(super::media::lines(m));
+    }
     if let Some(e) = &report.error {
         lines.push(format!(
             "error: {} at step {}: {}",

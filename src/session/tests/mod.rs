@@ -2,9 +2,10 @@
 //! (`peer.rs`), with paused time. No binary, no socket; every wait ends exactly at its deadline.
 
 mod peer;
+mod play;
 mod publish;
 
-use super::{IpFamily, Scenario, SessionConfig};
+use super::{IpFamily, PlayConfig, Scenario, SessionConfig};
 use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
@@ -34,5 +35,6 @@ pub(crate) fn config() -> SessionConfig {
         teardown_wait: Duration::from_millis(200),
         limits: Limits::default(),
         redactor,
+        play: PlayConfig::default(),
     }
 }
