@@ -3,7 +3,7 @@
 
 use crate::metrics::parse_duration;
 use crate::plan::options::{
-    self, Audio, Choice, Family, Fps, Handshake, StateName, Video, VideoSize,
+    self, Audio, Choice, ExpectName, Family, Fps, Handshake, StateName, Video, VideoSize,
 };
 use crate::plan::{read_targets, Format, Module, Options, Output, Plan, TargetInput, UsageError};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -18,6 +18,11 @@ Examples:
       thresholds on the total time and on one step (a time above a threshold crosses it)
   rtmp-probe --mode connect rtmp://ingest.example.com/live
       stop after connect (no stream key needed)
+  rtmp-probe --mode play --duration 10s -t 20s rtmp://edge.example.com/live/channel1
+      play a live channel and watch 10 s of it: CRITICAL on no media, a stall over 2 s,
+      timestamps going backwards, a broken codec configuration, the publisher leaving
+  rtmp-probe --mode play --duration 10s -t 20s -c keyframe_interval=2s rtmp://edge/live/ch1
+      keyframe compliance, for a platform that requires a keyframe every 2 s
   rtmp-probe --stream-file /etc/rtmp-probe/facebook.key rtmps://live-api-s.facebook.com:443/rtmp
       RTMPS, the certificate verified; -w cert_days=30: warns 30 days before it expires
   rtmp-probe --user monitor --password-file wowza.pw rtmp://wowza.example.com/live/probe-{random}
@@ -43,7 +48,7 @@ fn after_help() -> String {
     let mut out = format!("{EXAMPLES}\n\nMetrics (modes that measure them):\n");
     for d in crate::metrics::DEFINITIONS {
         out.push_str(&format!(
-            "  {:<14} {} ({})\n",
+            "  {:<20} {} ({})\n",
             d.name,
             d.help,
             d.modes.join(", ")
@@ -69,9 +74,20 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub concurrency: usize,
 
-    /// publish: the whole publish session; connect: stop after connect.
+    /// publish: the whole publish session; connect: stop after connect; play: play the stream
+    /// and watch its media.
     #[arg(long, default_value_t = options::Mode::Publish, value_parser = choice::<options::Mode>())]
     pub mode: options::Mode,
+
+    /// --mode play: what must arrive. auto: what onMetaData announces (without it, the kinds
+    /// the stream starts with); video, audio, or av for both.
+    #[arg(long, default_value_t = ExpectName::Auto, value_parser = choice::<ExpectName>())]
+    pub expect: ExpectName,
+
+    /// --mode play: the start argument of play (-1000 live only, -2000 live or recorded, 0 and
+    /// up a recorded stream from that point), as ffmpeg sends it.
+    #[arg(long, value_name = "N", default_value_t = options::DEFAULT_PLAY_START, allow_negative_numbers = true)]
+    pub play_start: i64,
 
     /// Application to connect to, instead of the one in the URL.
     #[arg(long)]
@@ -182,8 +198,9 @@ pub struct Cli {
     #[arg(long, default_value = "200ms", value_parser = parse_duration)]
     pub teardown_wait: Duration,
 
-    /// After verify, publish live-paced synthetic media for this long (e.g. 3s), watched for
-    /// drops and error statuses; --timeout must be longer.
+    /// publish: after verify, send live-paced synthetic media for this long (e.g. 3s), watched
+    /// for drops and error statuses. play: watch the media for this long after the first
+    /// keyframe (default: stop at the first keyframe). --timeout must be longer.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<Duration>,
 
@@ -316,6 +333,8 @@ impl Cli {
                 .unwrap_or(options::DEFAULT_KEYFRAME_INTERVAL),
             enhanced: self.enhanced,
             max_message_size: self.max_message_size,
+            expect: self.expect,
+            play_start: self.play_start,
             ip_family: if self.ipv4 {
                 Family::Ipv4
             } else if self.ipv6 {
@@ -486,6 +505,46 @@ mod tests {
     fn the_defaults_of_the_command_line_are_the_defaults_of_the_options() {
         let cli = Cli::try_parse_from(["rtmp-probe", "rtmp://h/a/s"]).unwrap();
         assert_eq!(cli.options(), Options::default());
+    }
+
+    #[test]
+    fn help_and_the_man_page_list_every_metric_with_its_modes() {
+        let help = after_help();
+        let page = String::from_utf8(crate::assets::man_page()).unwrap();
+        for d in crate::metrics::DEFINITIONS {
+            let line = format!("  {:<20} {} ({})", d.name, d.help, d.modes.join(", "));
+            assert!(help.contains(&line), "{line} in\n{help}");
+            assert!(page.contains(d.name), "{} in the man page", d.name);
+        }
+        assert!(page.contains("keyframe_interval=2s"), "the play example");
+    }
+
+    #[test]
+    fn the_play_options_reach_the_options() {
+        let cli = Cli::try_parse_from([
+            "rtmp-probe",
+            "--mode",
+            "play",
+            "--duration",
+            "5s",
+            "--expect",
+            "av",
+            "--play-start",
+            "-2000",
+            "-t",
+            "20s",
+            "rtmp://h/live/s",
+        ])
+        .unwrap();
+        let o = cli.options();
+        assert_eq!(o.mode, options::Mode::Play);
+        assert_eq!(o.duration, Some(Duration::from_secs(5)));
+        assert_eq!(o.expect, ExpectName::Av);
+        assert_eq!(o.play_start, -2000);
+        let e = Cli::try_parse_from(["rtmp-probe", "--expect", "both", "rtmp://h/a/s"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("auto") && e.contains("av"), "{e}");
     }
 
     #[test]

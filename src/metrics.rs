@@ -174,8 +174,22 @@ pub struct Definition {
     pub help: &'static str,
 }
 
-const ALL_MODES: &[&str] = &["connect", "publish"];
+const ALL_MODES: &[&str] = &["connect", "publish", "play"];
 const PUBLISH: &[&str] = &["publish"];
+const STREAM: &[&str] = &["publish", "play"];
+const PLAY: &[&str] = &["play"];
+
+/// The metrics measured over the play check's watch window: a threshold on one of them needs a
+/// window (`--duration`), or it would judge the first instants of the stream.
+pub const WINDOW_METRICS: &[&str] = &[
+    "fps",
+    "video_bitrate",
+    "audio_bitrate",
+    "keyframe_interval",
+    "max_gap",
+    "av_drift",
+    "backwards_timestamps",
+];
 
 /// Every metric a threshold can name, in the order --help lists them. Step durations carry the
 /// step's name; `total` is the whole session.
@@ -219,7 +233,7 @@ pub const DEFINITIONS: &[Definition] = &[
     Definition {
         name: "create_stream",
         unit: Unit::Seconds,
-        modes: PUBLISH,
+        modes: STREAM,
         help: "step: createStream",
     },
     Definition {
@@ -232,7 +246,7 @@ pub const DEFINITIONS: &[Definition] = &[
         name: "verify",
         unit: Unit::Seconds,
         modes: PUBLISH,
-        help: "step: the check that the server kept the session after Publish.Start",
+        help: "step: the server keeps the session after Publish.Start",
     },
     Definition {
         name: "media",
@@ -252,6 +266,78 @@ pub const DEFINITIONS: &[Definition] = &[
         modes: ALL_MODES,
         help: "whole days until the earliest certificate expiry of the chain (rtmps:// only; \
                WARNING below 14 unless a cert_days threshold is given)",
+    },
+    Definition {
+        name: "play",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "step: play until NetStream.Play.Start",
+    },
+    Definition {
+        name: "first_frame",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "step: from Play.Start to the first audio or video frame",
+    },
+    Definition {
+        name: "first_keyframe",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "step: from Play.Start to the first video keyframe",
+    },
+    Definition {
+        name: "watch",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "step: the watch window after the first keyframe (--duration)",
+    },
+    Definition {
+        name: "close_stream",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "step: the teardown (closeStream, deleteStream)",
+    },
+    Definition {
+        name: "fps",
+        unit: Unit::PerSecond,
+        modes: PLAY,
+        help: "video frames per second of media time",
+    },
+    Definition {
+        name: "video_bitrate",
+        unit: Unit::BitsPerSecond,
+        modes: PLAY,
+        help: "video bits per second of media time",
+    },
+    Definition {
+        name: "audio_bitrate",
+        unit: Unit::BitsPerSecond,
+        modes: PLAY,
+        help: "audio bits per second of media time",
+    },
+    Definition {
+        name: "keyframe_interval",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "the longest time between keyframes (one still open counts)",
+    },
+    Definition {
+        name: "max_gap",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "the longest stop of the expected media (critical: 2s)",
+    },
+    Definition {
+        name: "av_drift",
+        unit: Unit::Seconds,
+        modes: PLAY,
+        help: "last video minus last audio timestamp, either way",
+    },
+    Definition {
+        name: "backwards_timestamps",
+        unit: Unit::Count,
+        modes: PLAY,
+        help: "timestamps that went backwards (critical: 0)",
     },
 ];
 

@@ -15,6 +15,8 @@ use std::cmp::Ordering;
 
 pub use crate::metrics::ms;
 
+pub mod play;
+
 /// A Nagios plugin state. Ordered by [`State::severity`] (so `max` is the worst), not by exit
 /// code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,8 +100,13 @@ pub struct Crossing {
 }
 
 impl Crossing {
-    /// For people: `connect 4.000 ms > 3.000 ms`, `video_bitrate 1.00 Mbit/s < 2.50 Mbit/s`.
+    /// For people: `connect 4.000 ms > 3.000 ms`; media figures in words, what is wrong first:
+    /// `keyframe every 10.0 s (critical above 4 s)`, `video at 1.00 Mbit/s (warning below 2.50
+    /// Mbit/s)`.
     pub fn describe(&self) -> String {
+        if let Some(words) = play::words(self) {
+            return words;
+        }
         format!(
             "{} {} {}",
             self.metric,
@@ -119,7 +126,7 @@ pub struct Verdict {
 }
 
 /// The metrics a session measured that thresholds can judge: each step that succeeded, the
-/// total, and what [`measured`] lists.
+/// total, and what [`measured`] lists (certificate days, a play's window figures).
 pub fn metrics(outcome: &Outcome) -> Vec<Metric> {
     let mut out: Vec<Metric> = outcome
         .steps
@@ -133,7 +140,8 @@ pub fn metrics(outcome: &Outcome) -> Vec<Metric> {
 }
 
 /// What a session measured besides the durations of its steps: the whole days left until the
-/// earliest certificate expiry of the chain (`cert_days`, `rtmps://` only).
+/// earliest certificate expiry of the chain (`cert_days`, `rtmps://` only), and the figures of a
+/// play's watch window (`verdict::play`).
 pub fn measured(outcome: &Outcome) -> Vec<Metric> {
     let mut out = Vec::new();
     if let Some(days) = outcome.server.tls.as_ref().and_then(|t| t.days_left) {
@@ -142,6 +150,9 @@ pub fn measured(outcome: &Outcome) -> Vec<Metric> {
             unit: Unit::Days,
             value: days as f64,
         });
+    }
+    if let Some(media) = &outcome.media {
+        out.extend(play::metrics(media));
     }
     out
 }
@@ -180,6 +191,10 @@ pub fn failure_state(kind: FailureKind, timeout_state: State) -> State {
         | FailureKind::AuthFailed
         | FailureKind::NoSuchUser
         | FailureKind::AuthMalformed
+        | FailureKind::NoMedia
+        | FailureKind::MissingMedia
+        | FailureKind::PublisherLeft
+        | FailureKind::InvalidMedia
         | FailureKind::ProtocolViolation
         | FailureKind::MessageTooLarge
         | FailureKind::MalformedReply
@@ -257,6 +272,7 @@ mod tests {
             auth: None,
             published: None,
             notes: Vec::new(),
+            media: None,
         }
     }
 

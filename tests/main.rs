@@ -18,6 +18,7 @@ mod hardening;
 mod harness;
 mod logs;
 mod media;
+mod play;
 mod publish;
 mod publish_media;
 mod rtmps;

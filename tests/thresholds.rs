@@ -104,7 +104,11 @@ fn empty_inverted_or_unitless_ranges_are_unknown_naming_the_fix() {
         (vec!["-w", "connect=@"], "the range is empty"),
         (vec!["-c", "~:"], "can never alert"),
         (vec!["-w", "publish=fast"], "10s or 250ms"),
-        (vec!["-w", "fps=25:"], "unknown metric \"fps\""),
+        (
+            vec!["-w", "fps=25:"],
+            "fps is not measured in --mode publish (it is in --mode play)",
+        ),
+        (vec!["-w", "bogus=25:"], "unknown metric \"bogus\""),
         (
             vec!["--mode", "connect", "-w", "verify=1s"],
             "not measured in --mode connect",

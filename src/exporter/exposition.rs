@@ -8,11 +8,11 @@
 //!   `probe_http_duration_seconds{phase}`;
 //! - `probe_rtmp_status`: the Nagios state with the module's thresholds (0 OK .. 3 UNKNOWN);
 //! - `probe_rtmp_failure_info{step,kind}`: present when the session failed;
-//! - every other metric of the report (media as the modes add them) as `probe_rtmp_<name>` with
-//!   its unit as a suffix (`_seconds`, `_bits_per_second`, `_per_second`), so a new metric
-//!   appears here without a change to this file; metrics in days are not among them
-//!   (Prometheus wants base units, promtool refuses `_days`): `cert_days` is
-//!   `probe_rtmp_cert_expires_in_seconds` below;
+//! - every other metric of the report (a play's media figures, as the modes add them) as
+//!   `probe_rtmp_<name>` with its unit as a suffix (`_seconds`, `_per_second`, and bit rates in
+//!   bytes, `_bytes_per_second`), so a new metric appears here without a change to this file;
+//!   metrics in days are not among them (Prometheus wants base units, promtool refuses `_days`):
+//!   `cert_days` is `probe_rtmp_cert_expires_in_seconds` below;
 //! - for `rtmps://`, the certificate under blackbox's own TLS names (the `KNOWN` table):
 //!   `probe_ssl_earliest_cert_expiry` (seconds since 1970), `probe_tls_version_info{version}`,
 //!   `probe_tls_cipher_info{cipher}`, and `probe_rtmp_tls_verified` (0 with `insecure`).
@@ -108,7 +108,8 @@ pub fn render(report: &Report, duration_s: f64) -> String {
                 unit_words(m.unit)
             ),
         );
-        sample(&mut out, &name, &[], m.value);
+        let value = crate::report::prometheus_value(m.unit, m.value);
+        sample(&mut out, &name, &[], value);
     }
     for (name, help, read) in KNOWN {
         if let Some((label, value)) = read(report) {
@@ -165,31 +166,11 @@ pub fn render(report: &Report, duration_s: f64) -> String {
 
 /// `probe_rtmp_<name>` with the unit's suffix, unless the name already ends with it.
 fn metric_name(m: &MetricReport) -> String {
-    let base: String = m
-        .name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    let suffix = match m.unit {
-        "s" => "_seconds",
-        "bit/s" => "_bits_per_second",
-        "1/s" => "_per_second",
-        _ => "",
-    };
-    if base.ends_with(suffix) {
-        format!("probe_rtmp_{base}")
-    } else {
-        format!("probe_rtmp_{base}{suffix}")
-    }
+    crate::report::prometheus_metric_name("probe_rtmp_", m.name, m.unit)
 }
 
 fn unit_words(unit: &str) -> &'static str {
-    match unit {
-        "s" => "seconds",
-        "bit/s" => "bits per second",
-        "1/s" => "per second",
-        _ => "a count",
-    }
+    crate::report::prometheus_unit_words(unit)
 }
 
 /// `# HELP` and `# TYPE ... gauge` lines.

@@ -9,15 +9,28 @@ use crate::session::MediaConfig;
 
 /// The media of a probe made from `o`, or what is wrong with its options.
 pub(super) fn media_config(o: &Options) -> Result<MediaConfig, UsageError> {
-    if o.mode == Mode::Connect {
-        if let Some(flag) = media_option_given(o) {
-            return Err(UsageError(format!(
-                "{flag} only applies to --mode publish (a connect check sends no media; \
-                 --enhanced does apply)"
-            )));
+    match o.mode {
+        Mode::Connect => {
+            if let Some(flag) = media_option_given(o, true) {
+                return Err(UsageError(format!(
+                    "{flag} only applies to --mode publish (a connect check sends no media; \
+                     --enhanced does apply)"
+                )));
+            }
         }
+        Mode::Play => {
+            // A play's --duration is its watch window (checked with the play options).
+            if let Some(flag) = media_option_given(o, false) {
+                return Err(UsageError(format!(
+                    "{flag} only applies to --mode publish (a play check reads the media the \
+                     server has; --duration and --enhanced do apply)"
+                )));
+            }
+        }
+        Mode::Publish => {}
     }
-    if let Some(d) = o.duration {
+    let publish_duration = o.duration.filter(|_| o.mode != Mode::Play);
+    if let Some(d) = publish_duration {
         if d.is_zero() {
             return Err(UsageError(
                 "--duration must be more than zero (leave it out for the quick check)".into(),
@@ -64,16 +77,17 @@ pub(super) fn media_config(o: &Options) -> Result<MediaConfig, UsageError> {
     let enhanced = o.enhanced || synth.video.is_enhanced() || synth.audio.is_enhanced();
     Ok(MediaConfig {
         synth,
-        duration: o.duration,
+        duration: publish_duration,
         enhanced,
     })
 }
 
-/// The first media option set to something other than its default, by its flag.
-fn media_option_given(o: &Options) -> Option<&'static str> {
+/// The first media option set to something other than its default, by its flag (`--duration`
+/// too when `with_duration`).
+fn media_option_given(o: &Options, with_duration: bool) -> Option<&'static str> {
     let d = Options::default();
     [
-        ("--duration", o.duration != d.duration),
+        ("--duration", with_duration && o.duration != d.duration),
         ("--video", o.video != d.video),
         ("--audio", o.audio != d.audio),
         ("--size", o.size != d.size),

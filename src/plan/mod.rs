@@ -11,16 +11,18 @@ mod targets;
 pub use options::Options;
 pub use targets::{expand_placeholders, read_targets, TargetInput};
 
+use crate::metrics::{Range, Threshold};
 use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
 use crate::redact::Redactor;
 use crate::session::tls::{self, TlsConfig, TlsOptions};
-use crate::session::{IpFamily, MediaConfig, Mode, SessionConfig};
+use crate::session::{Expect, IpFamily, MediaConfig, Mode, PlayConfig, SessionConfig};
 use crate::target::Target;
 use crate::verdict::{State, Thresholds};
-use options::{Choice, Family, Handshake, StateName};
+use options::{Choice, ExpectName, Family, Handshake, StateName};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 /// Options that cannot be used. The message names the option and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -167,6 +169,10 @@ impl Module {
             critical: crate::metrics::Limits::parse("--critical", &o.critical, mode)
                 .map_err(UsageError)?,
         };
+        if o.mode == options::Mode::Play {
+            check_play(o, &thresholds)?;
+            play_defaults(&mut thresholds);
+        }
         default_cert_days(&mut thresholds);
         let timeout_state = match o.timeout_state {
             StateName::Ok => State::Ok,
@@ -307,6 +313,11 @@ impl Module {
                  --stream, or use --mode connect"
             )));
         }
+        if o.mode == options::Mode::Play && target.stream.is_none() {
+            return Err(UsageError(format!(
+                "{origin}: no stream name to play; write rtmp://HOST/APP/STREAM or give --stream"
+            )));
+        }
         let stream = target.stream.as_deref().map(expand_placeholders);
         Ok((target, stream))
     }
@@ -322,6 +333,11 @@ impl Module {
             &target.app,
             o.tc_url.clone().unwrap_or_else(|| target.tc_url()),
         );
+        if o.mode == options::Mode::Play {
+            // What ffmpeg sends when it plays: a player's flashVer and no `type`.
+            connect.flash_ver = ConnectProperties::PLAYER_FLASH_VER.to_owned();
+            connect.connection_type.clear();
+        }
         if let Some(v) = &o.flash_ver {
             connect.flash_ver = v.clone();
         }
@@ -347,6 +363,7 @@ impl Module {
             mode: match o.mode {
                 options::Mode::Publish => Mode::Publish,
                 options::Mode::Connect => Mode::Connect,
+                options::Mode::Play => Mode::Play,
             },
             stream,
             connect,
@@ -366,8 +383,87 @@ impl Module {
                 ..Limits::default()
             },
             redactor,
+            play: PlayConfig {
+                start: o.play_start as f64,
+                duration: o.duration.unwrap_or_default(),
+                expect: match o.expect {
+                    ExpectName::Auto => Expect::Auto,
+                    ExpectName::Video => Expect::Video,
+                    ExpectName::Audio => Expect::Audio,
+                    ExpectName::Av => Expect::Both,
+                },
+                gap_threshold: stall_threshold(&self.thresholds),
+            },
         }
     }
+}
+
+/// The default stall threshold of the play check, and its default critical `max_gap`.
+pub const DEFAULT_MAX_GAP: Duration = Duration::from_secs(2);
+
+/// What `--mode play` cannot do: a window that does not fit in the timeout, a threshold on a
+/// window figure without a window.
+fn check_play(o: &Options, thresholds: &Thresholds) -> Result<(), UsageError> {
+    let window = o.duration.unwrap_or_default();
+    if window >= o.timeout {
+        return Err(UsageError(format!(
+            "--duration {} does not fit in --timeout {}: the play check needs time to connect \
+             and for the first keyframe before the window; give a longer --timeout (e.g. -t {})",
+            humantime::format_duration(window),
+            humantime::format_duration(o.timeout),
+            humantime::format_duration(window.saturating_add(Duration::from_secs(10)))
+        )));
+    }
+    if window.is_zero() {
+        let set = thresholds
+            .warning
+            .items
+            .iter()
+            .map(|t| ("--warning", t))
+            .chain(thresholds.critical.items.iter().map(|t| ("--critical", t)));
+        for (flag, t) in set {
+            if crate::metrics::WINDOW_METRICS.contains(&t.metric.name) {
+                return Err(UsageError(format!(
+                    "{flag}: {} is measured over the watch window, and without --duration the \
+                     play check stops at the first keyframe; give --duration (e.g. --duration \
+                     10s)",
+                    t.metric.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The play check's default critical thresholds, where `--critical` sets none of its own: a
+/// stall over 2 s (`max_gap`) and any timestamp that goes backwards (docs/DECISIONS.md).
+fn play_defaults(thresholds: &mut Thresholds) {
+    for (name, limit) in [
+        ("max_gap", DEFAULT_MAX_GAP.as_secs_f64()),
+        ("backwards_timestamps", 0.0),
+    ] {
+        let Some(metric) = crate::metrics::definition(name) else {
+            continue;
+        };
+        if thresholds.critical.for_metric(name).is_none() {
+            thresholds.critical.items.push(Threshold {
+                metric,
+                range: Range::above(limit),
+            });
+        }
+    }
+}
+
+/// What counts as a stall: the critical `max_gap` when it is an upper bound (the default 2 s
+/// otherwise).
+fn stall_threshold(thresholds: &Thresholds) -> Duration {
+    thresholds
+        .critical
+        .for_metric("max_gap")
+        .and_then(Range::upper_bound)
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(DEFAULT_MAX_GAP)
 }
 
 /// Without a `cert_days` threshold at either level, the default warning one

@@ -84,7 +84,21 @@ choice! {
         Publish => "publish",
         /// Up to NetConnection.Connect.Success: no stream key needed.
         Connect => "connect",
+        /// Play the stream and watch its media.
+        Play => "play",
     } default Publish
+}
+
+choice! {
+    /// What `--mode play` requires to arrive.
+    ExpectName {
+        /// What onMetaData announces (without it: the kinds the stream starts with).
+        Auto => "auto",
+        Video => "video",
+        Audio => "audio",
+        /// Audio and video.
+        Av => "av",
+    } default Auto
 }
 
 choice! {
@@ -194,8 +208,9 @@ pub struct Options {
     /// How long the teardown waits for the server's confirmation.
     #[serde(deserialize_with = "duration")]
     pub teardown_wait: Duration,
-    /// After verify, how long the publish sends live-paced synthetic media (`--duration`);
-    /// without it, verify's opening (metadata and sequence headers) alone.
+    /// `--duration`. Publish: how long to send live-paced synthetic media after verify (without
+    /// it, verify's opening alone: metadata and sequence headers). Play: how long to watch the
+    /// media after the first keyframe (without it, or zero: stop at the first keyframe).
     #[serde(deserialize_with = "optional_duration")]
     pub duration: Option<Duration>,
     pub video: Video,
@@ -211,6 +226,10 @@ pub struct Options {
     pub enhanced: bool,
     /// Largest message stored from the server, in bytes.
     pub max_message_size: u32,
+    /// `--mode play`: what must arrive.
+    pub expect: ExpectName,
+    /// `--mode play`: the `start` argument of `play` (-1000: live only, as ffmpeg sends it).
+    pub play_start: i64,
     pub ip_family: Family,
     /// Show stream keys, passwords and tokens in output and logs.
     pub show_secrets: bool,
@@ -220,6 +239,8 @@ pub struct Options {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default `--settle`.
 pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
+/// The default `--play-start`: a live stream only, as ffmpeg asks for it.
+pub const DEFAULT_PLAY_START: i64 = -1000;
 /// The default `--teardown-wait`.
 pub const DEFAULT_TEARDOWN_WAIT: Duration = Duration::from_millis(200);
 
@@ -256,6 +277,8 @@ impl Default for Options {
             keyframe_interval: DEFAULT_KEYFRAME_INTERVAL,
             enhanced: false,
             max_message_size: crate::protocol::limits::DEFAULT_MAX_MESSAGE_SIZE,
+            expect: ExpectName::default(),
+            play_start: DEFAULT_PLAY_START,
             ip_family: Family::default(),
             show_secrets: false,
         }
@@ -445,9 +468,11 @@ mod tests {
     #[test]
     fn choices_parse_by_name_and_say_what_is_allowed() {
         assert_eq!("connect".parse::<Mode>(), Ok(Mode::Connect));
-        assert_eq!(Mode::NAMES, ["publish", "connect"]);
+        assert_eq!(Mode::NAMES, ["publish", "connect", "play"]);
         let e = "play2".parse::<Mode>().unwrap_err();
-        assert_eq!(e, "\"play2\" is not one of publish, connect");
+        assert_eq!(e, "\"play2\" is not one of publish, connect, play");
+        assert_eq!("av".parse::<ExpectName>(), Ok(ExpectName::Av));
+        assert_eq!(ExpectName::default(), ExpectName::Auto);
         assert_eq!(StateName::default(), StateName::Critical);
         assert_eq!(Family::Ipv6.to_string(), "ipv6");
     }
@@ -489,6 +514,6 @@ mod tests {
         let e = serde_json::from_str::<Options>(r#"{"timeout": "soon"}"#).unwrap_err();
         assert!(e.to_string().contains("not a duration"), "{e}");
         let e = serde_json::from_str::<Options>(r#"{"mode": "pull"}"#).unwrap_err();
-        assert!(e.to_string().contains("publish, connect"), "{e}");
+        assert!(e.to_string().contains("publish, connect, play"), "{e}");
     }
 }

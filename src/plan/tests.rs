@@ -1,4 +1,5 @@
 use super::*;
+use crate::metrics::Range;
 use std::time::Duration;
 
 fn module(options: Options) -> Module {
@@ -321,6 +322,119 @@ fn media_options_deserialize_from_a_config_file_as_the_command_line_writes_them(
     assert!(e.to_string().contains("is not a frame rate"), "{e}");
 }
 
+fn play(duration: Duration, warning: &[&str], critical: &[&str]) -> Options {
+    Options {
+        mode: options::Mode::Play,
+        duration: Some(duration),
+        timeout: Duration::from_secs(20),
+        warning: warning.iter().map(|s| s.to_string()).collect(),
+        critical: critical.iter().map(|s| s.to_string()).collect(),
+        ..Options::default()
+    }
+}
+
+#[test]
+fn a_play_probe_connects_as_a_player_and_carries_its_window() {
+    let o = Options {
+        expect: options::ExpectName::Av,
+        play_start: -2000,
+        ..play(Duration::from_secs(5), &[], &[])
+    };
+    let p = module(o).probe("URL", "rtmp://h/live/chan").unwrap();
+    assert_eq!(p.session.mode, Mode::Play);
+    let props = p.session.connect.to_properties();
+    let names: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(
+        !names.contains(&"type"),
+        "a player sends no type: {names:?}"
+    );
+    assert_eq!(p.session.connect.flash_ver, "LNX 9,0,124,2");
+    assert_eq!(p.session.play.duration, Duration::from_secs(5));
+    assert_eq!(p.session.play.expect, crate::session::Expect::Both);
+    assert_eq!(p.session.play.start, -2000.0);
+    // --flash-ver still wins.
+    let o = Options {
+        flash_ver: Some("WIN 32,0,0,465".into()),
+        ..play(Duration::ZERO, &[], &[])
+    };
+    let p = module(o).probe("URL", "rtmp://h/live/chan").unwrap();
+    assert_eq!(p.session.connect.flash_ver, "WIN 32,0,0,465");
+    // A play needs a stream name.
+    let e = module(play(Duration::ZERO, &[], &[]))
+        .probe("URL", "rtmp://h/live")
+        .unwrap_err();
+    assert!(e.0.contains("no stream name to play"), "{e}");
+}
+
+#[test]
+fn play_has_default_critical_thresholds_that_the_command_line_replaces() {
+    let m = module(play(Duration::from_secs(5), &[], &[]));
+    let c = &m.thresholds.critical;
+    assert_eq!(c.for_metric("max_gap"), Some(&Range::above(2.0)));
+    assert_eq!(
+        c.for_metric("backwards_timestamps"),
+        Some(&Range::above(0.0))
+    );
+    let p = m.probe("URL", "rtmp://h/live/chan").unwrap();
+    assert_eq!(p.session.play.gap_threshold, Duration::from_secs(2));
+    let m = module(play(
+        Duration::from_secs(5),
+        &["max_gap=500ms"],
+        &["max_gap=5s"],
+    ));
+    assert_eq!(
+        m.thresholds.critical.for_metric("max_gap"),
+        Some(&Range::above(5.0))
+    );
+    assert_eq!(
+        m.thresholds.warning.for_metric("max_gap"),
+        Some(&Range::above(0.5))
+    );
+    let p = m.probe("URL", "rtmp://h/live/chan").unwrap();
+    assert_eq!(p.session.play.gap_threshold, Duration::from_secs(5));
+    // The publish check has none of them.
+    assert!(module(Options::default()).thresholds.critical.is_empty());
+}
+
+#[test]
+fn play_refuses_a_window_that_does_not_fit_and_window_thresholds_without_a_window() {
+    let o = Options {
+        timeout: Duration::from_secs(10),
+        ..play(Duration::from_secs(10), &[], &[])
+    };
+    let e = Module::new(o).unwrap_err();
+    assert!(
+        e.0.starts_with("--duration 10s does not fit in --timeout 10s"),
+        "{e}"
+    );
+    for (w, c, flag) in [
+        (
+            &["video_bitrate=2500k:"][..],
+            &[][..],
+            "--warning: video_bitrate",
+        ),
+        (
+            &[][..],
+            &["keyframe_interval=4s"][..],
+            "--critical: keyframe_interval",
+        ),
+        (&[][..], &["fps=24:"][..], "--critical: fps"),
+    ] {
+        let e = Module::new(play(Duration::ZERO, w, c)).unwrap_err();
+        assert!(e.0.starts_with(flag), "{e}");
+        assert!(e.0.contains("--duration"), "{e}");
+        assert!(Module::new(play(Duration::from_secs(5), w, c)).is_ok());
+    }
+    // Steps need no window.
+    assert!(Module::new(play(Duration::ZERO, &["first_keyframe=3s"], &[])).is_ok());
+    // Media metrics belong to play.
+    let o = Options {
+        critical: vec!["fps=24:".into()],
+        ..Options::default()
+    };
+    assert!(Module::new(o).unwrap_err().0.contains("--mode play"));
+}
+
 #[test]
 fn the_tls_configuration_is_built_once_per_module_and_never_for_plain_rtmp() {
     let m = module(Options::default());
@@ -426,4 +540,32 @@ fn without_a_cert_days_threshold_the_default_warning_applies_and_any_replaces_it
             "{warning:?} {critical:?}"
         );
     }
+}
+
+#[test]
+fn duration_is_the_play_window_in_play_and_the_publish_media_options_are_refused_there() {
+    let p = module(play(Duration::from_secs(4), &[], &[]))
+        .probe("URL", "rtmp://h/live/chan")
+        .unwrap();
+    assert_eq!(p.session.play.duration, Duration::from_secs(4));
+    assert_eq!(p.session.media.duration, None, "a player sends no media");
+    // Zero is a play's "stop at the first keyframe", not an error as it is for a publish.
+    assert!(Module::new(play(Duration::ZERO, &[], &[])).is_ok());
+    let o = Options {
+        video: options::Video::Hevc,
+        ..play(Duration::ZERO, &[], &[])
+    };
+    let e = media_error(o);
+    assert!(
+        e.starts_with("--video only applies to --mode publish"),
+        "{e}"
+    );
+    let o = Options {
+        enhanced: true,
+        ..play(Duration::ZERO, &[], &[])
+    };
+    assert!(
+        Module::new(o).is_ok(),
+        "--enhanced applies to a player's connect"
+    );
 }

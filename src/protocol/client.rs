@@ -17,7 +17,7 @@
 
 use super::amf0::{Property, Value};
 use super::command::{data_set_frame, Command, StatusInfo};
-use super::message::{Message, Outgoing};
+use super::message::{Message, Outgoing, UserControl};
 use super::vocab::{csid, name};
 
 /// A command sent that has, or may get, a reply.
@@ -173,6 +173,22 @@ impl Client {
     pub fn play(&mut self, stream_id: u32, stream: &str) -> Outgoing {
         let tx = self.expect(Request::Play { stream_id });
         command(csid::STREAM_COMMAND, stream_id, Command::play(tx, stream))
+    }
+
+    /// `play(null, name, start)` on message stream `stream_id` (see [`Command::play_from`]).
+    pub fn play_from(&mut self, stream_id: u32, stream: &str, start: f64) -> Outgoing {
+        let tx = self.expect(Request::Play { stream_id });
+        let play = Command::play_from(tx, stream, start);
+        command(csid::STREAM_COMMAND, stream_id, play)
+    }
+
+    /// The User Control Set Buffer Length a player sends for `stream_id` (chunk stream 2,
+    /// message stream 0): how many milliseconds it buffers.
+    pub fn set_buffer_length(&self, stream_id: u32, millis: u32) -> Outgoing {
+        Outgoing::control(Message::UserControl(UserControl::SetBufferLength {
+            stream_id,
+            millis,
+        }))
     }
 
     /// `FCUnpublish(null, name)`, advisory.

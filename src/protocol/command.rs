@@ -158,6 +158,12 @@ impl Command {
         Command::with_null(PLAY, transaction_id, vec![name.into()])
     }
 
+    /// `play(null, name, start)`: `start` as ffmpeg sends it, -1000 for a live stream only,
+    /// -2000 for live or recorded, 0 and up for a recorded stream from that position.
+    pub fn play_from(transaction_id: f64, name: &str, start: f64) -> Command {
+        Command::with_null(PLAY, transaction_id, vec![name.into(), start.into()])
+    }
+
     /// `deleteStream(null, stream_id)`.
     pub fn delete_stream(transaction_id: f64, stream_id: f64) -> Command {
         Command::with_null(DELETE_STREAM, transaction_id, vec![stream_id.into()])
@@ -272,7 +278,8 @@ pub fn data_set_frame(metadata: Vec<Property>) -> Vec<Value> {
 pub struct ConnectProperties {
     /// The application name (the first path segment of the URL, or more).
     pub app: String,
-    /// The `type` property; "nonprivate" as FMLE and ffmpeg send.
+    /// The `type` property; "nonprivate" as FMLE and ffmpeg send for a publisher. Left out when
+    /// empty, as ffmpeg leaves it out for a player.
     pub connection_type: String,
     /// `flashVer`: the client's version string.
     pub flash_ver: String,
@@ -300,6 +307,9 @@ pub struct ConnectProperties {
 impl ConnectProperties {
     /// The default flashVer: FMLE's prefix, which servers treat as a publisher.
     pub const DEFAULT_FLASH_VER: &'static str = "FMLE/3.0 (compatible; rtmp-probe)";
+    /// The flashVer of a player: Flash Player 9 on Linux, what ffmpeg and librtmp send when they
+    /// play.
+    pub const PLAYER_FLASH_VER: &'static str = "LNX 9,0,124,2";
 
     /// Defaults for `app` and `tc_url`: type "nonprivate", flashVer
     /// [`Self::DEFAULT_FLASH_VER`], no swfUrl or pageUrl, fpad false, capabilities 15,
@@ -324,12 +334,14 @@ impl ConnectProperties {
 
     /// The command object's properties, in the order documented on the type.
     pub fn to_properties(&self) -> Vec<Property> {
-        let mut properties: Vec<Property> = vec![
-            ("app".to_owned(), self.app.as_str().into()),
-            ("type".to_owned(), self.connection_type.as_str().into()),
+        let mut properties: Vec<Property> = vec![("app".to_owned(), self.app.as_str().into())];
+        if !self.connection_type.is_empty() {
+            properties.push(("type".to_owned(), self.connection_type.as_str().into()));
+        }
+        properties.extend([
             ("flashVer".to_owned(), self.flash_ver.as_str().into()),
             ("tcUrl".to_owned(), self.tc_url.as_str().into()),
-        ];
+        ]);
         if let Some(swf_url) = &self.swf_url {
             properties.push(("swfUrl".to_owned(), swf_url.as_str().into()));
         }

@@ -84,4 +84,15 @@ pub mod status {
     pub const LEVEL_ERROR: &str = "error";
     pub const PUBLISH_START: &str = "NetStream.Publish.Start";
     pub const UNPUBLISH_SUCCESS: &str = "NetStream.Unpublish.Success";
+    /// A player's stream has started (the reply to `play`).
+    pub const PLAY_START: &str = "NetStream.Play.Start";
+    /// Sent by FMS and Wowza before `Play.Start`: the playlist was reset.
+    pub const PLAY_RESET: &str = "NetStream.Play.Reset";
+    /// The stream stopped (nginx-rtmp sends it to a player whose stream ended, FMS at the end of
+    /// a recorded stream).
+    pub const PLAY_STOP: &str = "NetStream.Play.Stop";
+    /// The publisher of a live stream went away (nginx-rtmp with `publish_notify on`, FMS, Wowza).
+    pub const PLAY_UNPUBLISH_NOTIFY: &str = "NetStream.Play.UnpublishNotify";
+    /// A publisher started on a stream a player waits for.
+    pub const PLAY_PUBLISH_NOTIFY: &str = "NetStream.Play.PublishNotify";
 }

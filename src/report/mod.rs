@@ -1,16 +1,20 @@
 //! The result model and its renderers. Redaction happens here, once, when the model is built:
 //! renderers only ever see masked values (unless `--show-secrets`).
 
-mod media;
+pub mod media;
 mod nagios;
 mod prometheus;
+mod published;
 pub mod secure;
 mod text;
 mod unknown;
 
-pub use media::{AudioSent, EnhancedReport, InfoMap, PublishedReport, VideoSent};
 pub use nagios::{render as nagios, render_many as nagios_many};
-pub use prometheus::render as prometheus;
+pub use prometheus::{
+    base_value as prometheus_value, metric_name as prometheus_metric_name, render as prometheus,
+    unit_words as prometheus_unit_words,
+};
+pub use published::{AudioSent, EnhancedReport, InfoMap, PublishedReport, VideoSent};
 pub use secure::{AuthReport, TlsReport};
 pub use text::render as text;
 pub use unknown::{render as unknown, NotRun};
@@ -63,6 +67,8 @@ pub struct Report {
     /// total): what perfdata and the Prometheus output carry.
     pub metrics: Vec<MetricReport>,
     pub notes: Vec<String>,
+    /// What a play saw of the media (null in the other modes, and when `play` failed).
+    pub media: Option<media::MediaReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -279,7 +285,8 @@ impl Report {
                 .as_ref()
                 .map(|s| sanitize::text(&r.text(&s.description))),
         });
-        let summary = summary(probe, outcome, verdict, r);
+        let media = outcome.media.as_ref().map(|m| media::build(m, r));
+        let summary = summary(probe, outcome, verdict, r, media.as_ref());
         Report {
             schema_version: SCHEMA_VERSION,
             probe: ProbeInfo::this(),
@@ -329,6 +336,7 @@ impl Report {
                 .iter()
                 .map(|n| sanitize::one_line(&r.text(n)))
                 .collect(),
+            media,
         }
     }
 
@@ -383,7 +391,13 @@ fn limit_name(l: LimitType) -> String {
 }
 
 /// What a person reads after `RTMP <STATE> - `.
-fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict, r: &Redactor) -> String {
+fn summary(
+    probe: &Probe,
+    outcome: &Outcome,
+    verdict: &Verdict,
+    r: &Redactor,
+    media: Option<&media::MediaReport>,
+) -> String {
     let peer = outcome
         .address
         .map(|a| a.to_string())
@@ -399,6 +413,8 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict, r: &Redactor) ->
             Step::Publish => "publish to",
             Step::Verify | Step::Media => "publish to",
             Step::Unpublish => "unpublish on",
+            Step::Play | Step::FirstFrame | Step::FirstKeyframe | Step::Watch => "play from",
+            Step::CloseStream => "closeStream on",
         };
         let peer = if f.step == Step::Dns {
             probe.target.host.clone()
@@ -412,18 +428,38 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict, r: &Redactor) ->
         };
     }
     let app = probe.target.redacted_app(r);
+    let stream = || {
+        probe
+            .session
+            .stream
+            .as_deref()
+            .map(|s| redact_stream(s, probe))
+            .unwrap_or_default()
+    };
+    let insecure = outcome.server.tls.as_ref().is_some_and(|t| !t.verified());
+    if probe.session.mode == crate::session::Mode::Play {
+        // What is wrong comes first: the operator reads the start of the line.
+        let crossed: Vec<String> = verdict.crossings.iter().map(|c| c.describe()).collect();
+        let mut healthy = format!(
+            "play of {app}/{} from {peer}: {}",
+            stream(),
+            media.map(media::summary).unwrap_or_default()
+        );
+        if insecure {
+            healthy.push_str(" (TLS certificate not verified: --insecure)");
+        }
+        return if crossed.is_empty() {
+            healthy
+        } else {
+            format!("{}; {healthy}", crossed.join(", "))
+        };
+    }
     let mut s = match probe.session.mode {
         crate::session::Mode::Connect => format!(
             "connect accepted by {peer} (app {app}) in {}",
             crate::verdict::ms(outcome.total)
         ),
-        crate::session::Mode::Publish => {
-            let stream = probe
-                .session
-                .stream
-                .as_deref()
-                .map(|s| redact_stream(s, probe))
-                .unwrap_or_default();
+        crate::session::Mode::Publish | crate::session::Mode::Play => {
             let media = match &outcome.published {
                 Some(p) if p.duration.is_some() => format!(
                     " with {:.2} s of {}/{} media",
@@ -434,12 +470,13 @@ fn summary(probe: &Probe, outcome: &Outcome, verdict: &Verdict, r: &Redactor) ->
                 _ => String::new(),
             };
             format!(
-                "publish{media} accepted by {peer} (app {app}, stream {stream}) in {}",
+                "publish{media} accepted by {peer} (app {app}, stream {}) in {}",
+                stream(),
                 crate::verdict::ms(outcome.total)
             )
         }
     };
-    if outcome.server.tls.as_ref().is_some_and(|t| !t.verified()) {
+    if insecure {
         s.push_str(" (TLS certificate not verified: --insecure)");
     }
     if !verdict.crossings.is_empty() {

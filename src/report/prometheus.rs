@@ -62,6 +62,29 @@ pub fn render(reports: &[Report]) -> String {
             )
         },
     );
+    // The other figures of the reports (a play's media), each as a family of its own, named by
+    // the metric and its unit in Prometheus's base units: rtmp_probe_video_bytes_per_second.
+    let mut extra: Vec<(&str, &str)> = Vec::new();
+    for r in reports {
+        for m in &r.metrics {
+            // Days are not a Prometheus unit (promtool refuses them): cert_days is in the TLS
+            // families, in seconds.
+            let other =
+                m.name != "total" && m.unit != "d" && !r.steps.iter().any(|s| s.name == m.name);
+            if other && !extra.iter().any(|(n, _)| *n == m.name) {
+                extra.push((m.name, m.unit));
+            }
+        }
+    }
+    for (metric, unit) in extra {
+        let name = metric_name("rtmp_probe_", metric, unit);
+        let help = format!("The {metric} figure of the check ({}).", unit_words(unit));
+        family(&mut out, &name, &help, reports, |r, out| {
+            if let Some(m) = r.metrics.iter().find(|m| m.name == metric) {
+                sample(out, &name, r, &[], base_value(m.unit, m.value));
+            }
+        });
+    }
     if reports.iter().any(|r| r.server.tls.is_some()) {
         tls_families(&mut out, reports);
     }
@@ -173,6 +196,53 @@ fn sample(out: &mut String, name: &str, r: &Report, extra: &[(&str, &str)], valu
     // their series apart.
     let _ = write!(out, ",target_id=\"{}\"", escape(&r.target.id));
     let _ = writeln!(out, "}} {}", crate::metrics::trim_number(value));
+}
+
+/// `PREFIX<name>` with the unit's suffix (`_seconds`, `_bytes_per_second`, `_per_second`,
+/// `_days`; none for a count), unless the name ends with it already. Bit rates go in bytes,
+/// Prometheus's base unit (promtool refuses bits), and a `_bitrate` name loses that word:
+/// `video_bitrate` is `PREFIX_video_bytes_per_second` (see [`base_value`]). The exporter names
+/// its metrics the same way.
+pub fn metric_name(prefix: &str, metric: &str, unit: &str) -> String {
+    let metric = match unit {
+        "bit/s" => metric.strip_suffix("_bitrate").unwrap_or(metric),
+        _ => metric,
+    };
+    let base: String = metric
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let suffix = match unit {
+        "s" => "_seconds",
+        "bit/s" => "_bytes_per_second",
+        "1/s" => "_per_second",
+        "d" => "_days",
+        _ => "",
+    };
+    if base.ends_with(suffix) {
+        format!("{prefix}{base}")
+    } else {
+        format!("{prefix}{base}{suffix}")
+    }
+}
+
+/// A report value in the unit [`metric_name`] names: bit rates in bytes per second.
+pub fn base_value(unit: &str, value: f64) -> f64 {
+    match unit {
+        "bit/s" => value / 8.0,
+        _ => value,
+    }
+}
+
+/// A unit in words (as [`metric_name`] and [`base_value`] expose it), for help texts.
+pub fn unit_words(unit: &str) -> &'static str {
+    match unit {
+        "s" => "seconds",
+        "bit/s" => "bytes per second",
+        "1/s" => "per second",
+        "d" => "days",
+        _ => "a count",
+    }
 }
 
 /// Label values escape backslash, double quote and newline.

@@ -113,6 +113,9 @@ pub fn detail_lines(report: &Report) -> Vec<String> {
     if let Some(p) = &report.published {
         lines.push(p.line());
     }
+    if let Some(m) = &report.media {
+        lines.extend(super::media::lines(m));
+    }
     if let Some(e) = &report.error {
         lines.push(format!(
             "error: {} at step {}: {}",

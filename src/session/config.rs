@@ -6,6 +6,7 @@ use crate::protocol::auth::Credentials;
 use crate::protocol::chunk::{Keep, KeepPolicy, CONTROL_AND_COMMANDS};
 use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::HandshakeMode;
+use crate::protocol::vocab::type_id;
 use crate::protocol::Limits;
 use crate::redact::Redactor;
 use std::sync::Arc;
@@ -52,6 +53,8 @@ pub struct SessionConfig {
     pub limits: Limits,
     /// Masks secrets in logs and packet traces.
     pub redactor: Redactor,
+    /// What the play scenario asks of the stream (the other scenarios ignore it).
+    pub play: PlayConfig,
 }
 
 /// What the publish sends after `Publish.Start`: the synthetic stream of `media::synth`.
@@ -69,6 +72,62 @@ pub struct MediaConfig {
     pub enhanced: bool,
 }
 
+/// What `--mode play` watches for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlayConfig {
+    /// The `start` argument of `play` (-1000: live only, as ffmpeg sends it).
+    pub start: f64,
+    /// The watch window after the first keyframe (zero: stop at the first keyframe).
+    pub duration: Duration,
+    /// What must arrive.
+    pub expect: Expect,
+    /// A delivery gap longer than this is a stall (the critical `max_gap`, 2 s by default).
+    pub gap_threshold: Duration,
+}
+
+impl Default for PlayConfig {
+    fn default() -> Self {
+        PlayConfig {
+            start: -1000.0,
+            duration: Duration::ZERO,
+            expect: Expect::Auto,
+            gap_threshold: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What kinds of media the play check requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// What onMetaData announces (`videocodecid`, `audiocodecid`); without onMetaData, the
+    /// kinds whose messages came before the first frame.
+    Auto,
+    Video,
+    Audio,
+    /// Audio and video.
+    Both,
+}
+
+impl Expect {
+    /// The name `--expect` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Expect::Auto => "auto",
+            Expect::Video => "video",
+            Expect::Audio => "audio",
+            Expect::Both => "av",
+        }
+    }
+}
+
+/// The longest head of an audio or video message the player keeps: the tag header and, for a
+/// sequence header, the whole configuration record (x264's is 45 bytes, x265's about 2.4 KiB
+/// with its SEI); the rest of a frame is counted and dropped.
+pub const MEDIA_HEAD: u32 = 16 * 1024;
+/// The largest Aggregate message (type 22) the player reads whole; a longer one is read up to
+/// here (its sub-messages after the cut are lost, and a note says so).
+pub const AGGREGATE_MAX: u32 = 1024 * 1024;
+
 /// What a session does after the handshake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
@@ -76,6 +135,8 @@ pub enum Scenario {
     Connect,
     /// The whole publish and teardown.
     Publish,
+    /// Play a stream and watch its media.
+    Play,
 }
 
 impl Scenario {
@@ -84,21 +145,30 @@ impl Scenario {
         match self {
             Scenario::Connect => "connect",
             Scenario::Publish => "publish",
+            Scenario::Play => "play",
         }
     }
 
     /// What the chunk decoder keeps of each message type. Connect and publish keep protocol
     /// control and commands whole up to `--max-message-size` and skip everything else unread (a
     /// client that only publishes has no use for media, and ffmpeg's publishing side ignores it
-    /// too).
+    /// too). A player keeps the first [`MEDIA_HEAD`] bytes of each audio and video message,
+    /// data messages up to `--max-message-size` (a longer one is passed over unread),
+    /// aggregates up to [`AGGREGATE_MAX`], and skips the rest (shared objects, unknown types).
     pub(crate) fn keep(self, limits: &Limits) -> KeepPolicy {
         let commands = Keep::Whole {
             max: limits.max_message_size,
         };
+        let base = KeepPolicy::all(Keep::Skip).with_types(&CONTROL_AND_COMMANDS, commands);
         match self {
-            Scenario::Connect | Scenario::Publish => {
-                KeepPolicy::all(Keep::Skip).with_types(&CONTROL_AND_COMMANDS, commands)
-            }
+            Scenario::Connect | Scenario::Publish => base,
+            Scenario::Play => base
+                .with_types(&[type_id::AUDIO, type_id::VIDEO], Keep::Prefix(MEDIA_HEAD))
+                .with_types(
+                    &[type_id::DATA_AMF0, type_id::DATA_AMF3],
+                    Keep::Prefix(limits.max_message_size),
+                )
+                .with(type_id::AGGREGATE, Keep::Prefix(AGGREGATE_MAX)),
         }
     }
 }

@@ -16,6 +16,10 @@ use crate::redact::Redactor;
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
+/// The most statuses recorded: a session sees a handful; a server that floods a player with
+/// onStatus messages does not grow the report (the replies are still read).
+const MAX_STATUSES: usize = 64;
+
 /// One session under way.
 pub(super) struct Session<'a> {
     pub(super) cfg: &'a SessionConfig,
@@ -196,7 +200,8 @@ impl<'a> Session<'a> {
             let text = crate::sanitize::one_line(&self.redactor.text(&text));
             tracing::info!("{}: got {text}", step.name());
         }
-        if let Some(status) = &reply.status {
+        let room = self.outcome.server.statuses.len() < MAX_STATUSES;
+        if let (Some(status), true) = (&reply.status, room) {
             self.outcome.server.statuses.push(StatusRecord {
                 step,
                 command: std::mem::take(&mut reply.name),
@@ -306,7 +311,10 @@ impl<'a> Session<'a> {
         }
         let (messages, bytes) = t.decoder().skipped();
         if messages > 0 {
-            self.outcome.notes.push(words::skipped(messages, bytes));
+            let player = self.cfg.mode == super::Scenario::Play;
+            self.outcome
+                .notes
+                .push(words::skipped(player, messages, bytes));
         }
         let connected = self
             .record

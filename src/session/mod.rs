@@ -37,6 +37,7 @@ mod fault;
 mod media_out;
 mod ops;
 mod outcome;
+mod play;
 mod record;
 mod scenario;
 mod secure;
@@ -45,6 +46,7 @@ mod secure;
 #[allow(unreachable_pub)]
 pub mod tls;
 mod transport;
+mod watch;
 pub mod wire;
 mod words;
 
@@ -53,12 +55,15 @@ mod tests;
 
 /// The old name of [`Scenario`].
 pub use config::Scenario as Mode;
-pub use config::{IpFamily, MediaConfig, Scenario, SessionConfig};
+pub use config::{
+    Expect, IpFamily, MediaConfig, PlayConfig, Scenario, SessionConfig, AGGREGATE_MAX, MEDIA_HEAD,
+};
 pub use outcome::{
     AttemptResult, AuthAttempt, AuthRecord, Failure, FailureKind, Outcome, Published, ServerInfo,
     StatusRecord, Step, StepRecord, Teardown, TlsRecord,
 };
 pub use secure::tls_kind;
+pub use watch::{Expected, ExpectedFrom, MediaOutcome};
 pub use words::io_words;
 
 /// Runs one session to its end and reports what happened. Never panics on server input; ends by

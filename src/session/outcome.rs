@@ -1,6 +1,7 @@
 //! What a session recorded: its steps with their times, what the server said, and how it ended.
 
 use super::tls::{RootsInfo, TlsInfo};
+use super::watch::MediaOutcome;
 use crate::media::synth::SynthConfig;
 use crate::protocol::auth::Scheme;
 use crate::protocol::command::StatusInfo;
@@ -26,10 +27,20 @@ pub enum Step {
     /// `--duration` of live-paced media, watched like verify.
     Media,
     Unpublish,
+    /// `play`, until `NetStream.Play.Start`.
+    Play,
+    /// From `Play.Start` to the first audio or video frame.
+    FirstFrame,
+    /// From `Play.Start` to the first video keyframe (when video is expected).
+    FirstKeyframe,
+    /// The watch window (`--duration`) after the first keyframe.
+    Watch,
+    /// A player's teardown: closeStream and deleteStream.
+    CloseStream,
 }
 
 impl Step {
-    pub const ALL: [Step; 10] = [
+    pub const ALL: [Step; 15] = [
         Step::Dns,
         Step::TcpConnect,
         Step::Tls,
@@ -40,6 +51,11 @@ impl Step {
         Step::Verify,
         Step::Media,
         Step::Unpublish,
+        Step::Play,
+        Step::FirstFrame,
+        Step::FirstKeyframe,
+        Step::Watch,
+        Step::CloseStream,
     ];
 
     /// The stable name used in perfdata, JSON and thresholds.
@@ -55,6 +71,11 @@ impl Step {
             Step::Verify => "verify",
             Step::Media => "media",
             Step::Unpublish => "unpublish",
+            Step::Play => "play",
+            Step::FirstFrame => "first_frame",
+            Step::FirstKeyframe => "first_keyframe",
+            Step::Watch => "watch",
+            Step::CloseStream => "close_stream",
         }
     }
 
@@ -133,6 +154,14 @@ pub enum FailureKind {
     AuthUnsupported,
     /// The server's challenge cannot be answered.
     AuthMalformed,
+    /// The server confirmed `play` and then sent no media at all in time.
+    NoMedia,
+    /// Media came, but not what was expected: a kind (video, audio) or a video keyframe.
+    MissingMedia,
+    /// The stream's publisher went away while the probe watched (UnpublishNotify, StreamEOF).
+    PublisherLeft,
+    /// A codec configuration (sequence header, SPS) that no player can decode.
+    InvalidMedia,
     /// The bytes broke the chunk stream rules (unknown chunk stream, bad chunk size, ...).
     ProtocolViolation,
     /// A message larger than `--max-message-size` was announced (or partly sent messages would
@@ -155,7 +184,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind, in the order of docs/ERRORS.md.
-    pub const ALL: [FailureKind; 36] = [
+    pub const ALL: [FailureKind; 40] = [
         FailureKind::ResolveFailed,
         FailureKind::ConnectionRefused,
         FailureKind::ConnectFailed,
@@ -184,6 +213,10 @@ impl FailureKind {
         FailureKind::NoSuchUser,
         FailureKind::AuthUnsupported,
         FailureKind::AuthMalformed,
+        FailureKind::NoMedia,
+        FailureKind::MissingMedia,
+        FailureKind::PublisherLeft,
+        FailureKind::InvalidMedia,
         FailureKind::ProtocolViolation,
         FailureKind::MessageTooLarge,
         FailureKind::MalformedReply,
@@ -225,6 +258,10 @@ impl FailureKind {
             FailureKind::NoSuchUser => "no_such_user",
             FailureKind::AuthUnsupported => "auth_unsupported",
             FailureKind::AuthMalformed => "auth_malformed",
+            FailureKind::NoMedia => "no_media",
+            FailureKind::MissingMedia => "missing_media",
+            FailureKind::PublisherLeft => "publisher_left",
+            FailureKind::InvalidMedia => "invalid_media",
             FailureKind::ProtocolViolation => "protocol_violation",
             FailureKind::MessageTooLarge => "message_too_large",
             FailureKind::MalformedReply => "malformed_reply",
@@ -444,6 +481,9 @@ pub struct Outcome {
     pub published: Option<Published>,
     /// Things worth knowing that did not fail the check.
     pub notes: Vec<String>,
+    /// What the play scenario saw of the media (`None` for the other scenarios, and for a play
+    /// that never got as far as `play`).
+    pub media: Option<MediaOutcome>,
 }
 
 impl Outcome {
@@ -459,6 +499,7 @@ impl Outcome {
             auth: None,
             published: None,
             notes: Vec::new(),
+            media: None,
         }
     }
 

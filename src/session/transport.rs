@@ -400,11 +400,15 @@ impl<S: Stream> Transport<S> {
     }
 }
 
-/// Whether a decoding error is about a message the client never acts on.
+/// Whether a decoding error is about a message the client never acts on: a short user control
+/// event or Acknowledgement, or a data message (onMetaData, onTextData...) whose AMF0 does not
+/// decode, which a player reports as no media and a publisher never reads.
 fn unused(e: &MessageError) -> bool {
     match e {
         MessageError::ShortUserControl { event_type, .. } => *event_type != event::PING_REQUEST,
         MessageError::ShortPayload { type_id, .. } => *type_id == type_id::ACKNOWLEDGEMENT,
+        MessageError::Amf0(_) => true,
+        MessageError::NotAmf0 { type_id, .. } => *type_id == type_id::DATA_AMF3,
         _ => false,
     }
 }

@@ -115,6 +115,14 @@ pub(super) fn closed(step: Step, cfg: &SessionConfig, server: &ServerInfo) -> St
         Step::Publish => "the server closed the connection without a status for publish (a \
                           server does this when it refuses the stream name or key)"
             .into(),
+        Step::Play if is_nginx_rtmp(server) => {
+            "the server closed the connection without a status for play (nginx-rtmp does this \
+             when its on_play callback refuses the stream)"
+                .into()
+        }
+        Step::Play => "the server closed the connection without a status for play (a server \
+                       does this when it refuses the stream name or key)"
+            .into(),
         Step::Verify => {
             "the server confirmed NetStream.Publish.Start, then dropped the connection \
                          (servers do this to refuse unauthorised or duplicate publishers)"
@@ -186,13 +194,21 @@ pub(super) fn awaiting(progress: HandshakeProgress) -> String {
 pub(super) const S2_NOTE: &str = "the server's S2 neither echoes our C1 nor carries a valid \
                                   digest (clients such as ffmpeg go on regardless)";
 
-/// The note on media and data a publisher was sent and skipped.
-pub(super) fn skipped(messages: u64, bytes: u64) -> String {
-    format!(
-        "the server sent {messages} media or data message{} ({bytes} bytes) to a publishing \
-         client; they were skipped unread",
-        if messages == 1 { "" } else { "s" }
-    )
+/// The note on media and data a publisher was sent and skipped (a player: the message types
+/// it does not read, shared objects and unknown types).
+pub(super) fn skipped(player: bool, messages: u64, bytes: u64) -> String {
+    let s = if messages == 1 { "" } else { "s" };
+    if player {
+        format!(
+            "the server sent {messages} message{s} of a type a player does not read (shared \
+             objects, unknown types: {bytes} bytes); they were skipped unread"
+        )
+    } else {
+        format!(
+            "the server sent {messages} media or data message{s} ({bytes} bytes) to a publishing \
+             client; they were skipped unread"
+        )
+    }
 }
 
 /// The note on chunk streams the server opened with a fmt 1 header.

@@ -9,11 +9,13 @@ pub mod auth_server;
 pub mod exporter;
 pub mod fake;
 pub mod http;
+pub mod measure;
 pub mod nginx;
 pub mod probe;
 pub mod report;
 pub mod rtmp;
 pub mod script;
+pub mod streams;
 pub mod tls;
 
 use std::io::ErrorKind;

@@ -41,7 +41,12 @@ fn metric(name: &'static str, unit: &'static str) -> MetricReport {
 fn report_metrics_get_probe_rtmp_names_with_their_unit() {
     assert_eq!(
         metric_name(&metric("bitrate", "bit/s")),
-        "probe_rtmp_bitrate_bits_per_second"
+        "probe_rtmp_bitrate_bytes_per_second"
+    );
+    assert_eq!(
+        metric_name(&metric("video_bitrate", "bit/s")),
+        "probe_rtmp_video_bytes_per_second",
+        "bytes, Prometheus's base unit"
     );
     assert_eq!(
         metric_name(&metric("fps", "1/s")),

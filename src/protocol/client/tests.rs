@@ -99,6 +99,8 @@ fn commands_go_on_ffmpegs_chunk_streams_and_the_right_message_stream() {
     assert_eq!(places(&c.create_stream()), (3, 0, None));
     assert_eq!(places(&c.publish(7, "key", "live")), (8, 7, None));
     assert_eq!(places(&c.play(7, "key")), (8, 7, None));
+    assert_eq!(places(&c.play_from(7, "key", -1000.0)), (8, 7, None));
+    assert_eq!(places(&c.set_buffer_length(7, 3000)), (2, 0, None));
     assert_eq!(places(&c.close_stream(7)), (8, 7, None));
     assert_eq!(places(&c.delete_stream(7)), (3, 0, None));
     let data = c.set_data_frame(7, vec![("duration".into(), 0.0.into())]);

@@ -373,6 +373,14 @@ fn other_builders() {
         Command::play(4.0, "cam").to_bytes(),
         hex("02 00 04 70 6c 61 79 00 40 10 00 00 00 00 00 00 05 02 00 03 63 61 6d")
     );
+    // play(null, "cam", -1000), as ffmpeg sends a live play: -1000.0 is c0 8f 40 00 ...
+    assert_eq!(
+        Command::play_from(4.0, "cam", -1000.0).to_bytes(),
+        hex(concat!(
+            "02 00 04 70 6c 61 79 00 40 10 00 00 00 00 00 00 05 02 00 03 63 61 6d",
+            "00 c0 8f 40 00 00 00 00 00"
+        ))
+    );
     assert_eq!(
         Command::close_stream(),
         Command::new(CLOSE_STREAM, 0.0, Value::Null, vec![])
@@ -533,6 +541,28 @@ fn set_data_frame_matches_ffmpeg() {
     let mut out = Vec::new();
     amf0::encode_all(&values, &mut out);
     assert_eq!(out, bytes);
+}
+
+#[test]
+fn an_empty_connection_type_is_left_out_as_a_player_leaves_it_out() {
+    let mut p = ConnectProperties::new("live", "rtmp://example.net/live");
+    p.connection_type.clear();
+    p.flash_ver = ConnectProperties::PLAYER_FLASH_VER.into();
+    let names: Vec<String> = p.to_properties().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        names,
+        [
+            "app",
+            "flashVer",
+            "tcUrl",
+            "fpad",
+            "capabilities",
+            "audioCodecs",
+            "videoCodecs",
+            "videoFunction",
+            "objectEncoding"
+        ]
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! its module here, and its arm in [`run`].
 
 mod connect;
+mod play;
 mod publish;
 
 use super::driver::Session;
@@ -18,5 +19,6 @@ pub(super) async fn run(s: &mut Session<'_>) -> Result<(), Failure> {
     match s.cfg.mode {
         Scenario::Connect => connect::run(s).await,
         Scenario::Publish => publish::run(s).await,
+        Scenario::Play => play::run(s).await,
     }
 }

@@ -3,9 +3,10 @@
 
 mod media;
 mod peer;
+mod play;
 mod publish;
 
-use super::{IpFamily, Scenario, SessionConfig};
+use super::{IpFamily, PlayConfig, Scenario, SessionConfig};
 use crate::protocol::command::ConnectProperties;
 use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
@@ -36,5 +37,6 @@ pub(crate) fn config() -> SessionConfig {
         media: Default::default(),
         limits: Limits::default(),
         redactor,
+        play: PlayConfig::default(),
     }
 }

@@ -9,9 +9,9 @@
 //! where its server misbehaves. Replies are built here by hand, not with the client's builders.
 
 use crate::protocol::amf0::Value;
-use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder};
+use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder, RawMessage};
 use crate::protocol::command::Command;
-use crate::protocol::message::{LimitType, Message, Received};
+use crate::protocol::message::{LimitType, Message, Received, UserControl};
 use crate::protocol::Limits;
 use crate::session::transport::{BoxStream, Stream};
 use crate::session::{run_over, Outcome, SessionConfig};
@@ -173,6 +173,33 @@ impl Peer {
         self.write(&out).await;
     }
 
+    /// Sends a message stamped `timestamp`.
+    pub(crate) async fn send_at(
+        &mut self,
+        csid: u32,
+        stream_id: u32,
+        timestamp: u32,
+        message: Message,
+    ) {
+        self.send_raw(&message.into_raw(csid, stream_id, timestamp))
+            .await;
+    }
+
+    /// Sends a message as it is (the synthetic stream's items).
+    pub(crate) async fn send_raw(&mut self, raw: &RawMessage) {
+        let mut out = Vec::new();
+        self.encoder
+            .encode(raw, &mut out)
+            .expect("the script's message encodes");
+        self.write(&out).await;
+    }
+
+    /// Sends Set Chunk Size and uses it for what follows.
+    pub(crate) async fn set_chunk_size(&mut self, size: u32) {
+        self.control(Message::SetChunkSize(size)).await;
+        self.encoder.set_chunk_size(size);
+    }
+
     /// An AMF0 command.
     pub(crate) async fn send_command(&mut self, csid: u32, stream_id: u32, command: Command) {
         let message = Message::Command {
@@ -287,6 +314,22 @@ impl Peer {
         self.command("publish").await;
         let start = on_status("status", "NetStream.Publish.Start", "Start publishing");
         self.send_command(CSID_STATUS, 1, start).await;
+    }
+
+    /// Waits for play; answers as nginx-rtmp does: Stream Begin for stream 1, then
+    /// `NetStream.Play.Start`.
+    pub(crate) async fn serve_play(&mut self) {
+        self.command("play").await;
+        self.control(Message::UserControl(UserControl::StreamBegin(1)))
+            .await;
+        let start = on_status("status", "NetStream.Play.Start", "Start live");
+        self.send_command(CSID_STATUS, 1, start).await;
+    }
+
+    /// Everything up to `NetStream.Play.Start`.
+    pub(crate) async fn playing(&mut self) {
+        self.open_stream().await;
+        self.serve_play().await;
     }
 
     /// Waits for deleteStream; answers `NetStream.Unpublish.Success`, then closes and reads
