@@ -6,7 +6,6 @@
 //! Nothing here is used by the probe itself.
 
 use crate::cli::Cli;
-use clap::CommandFactory;
 pub use clap_complete::Shell;
 use clap_mangen::roff::{bold, italic, roman, Roff};
 use std::io;
@@ -31,7 +30,7 @@ pub const MAN_PAGE: &str = "rtmp-probe.1";
 /// of `--help`; the sections that clap knows nothing of (exit status, files) follow. The date is left
 /// empty so that the page is the same whenever it is built.
 pub fn man_page() -> Vec<u8> {
-    let command = Cli::command();
+    let command = Cli::command_with_help();
     let man = clap_mangen::Man::new(command.clone());
     let mut out = Vec::new();
     // Writing into a Vec<u8> cannot fail; the results are io::Results only because of the trait.
@@ -130,7 +129,7 @@ fn extra_sections() -> Roff {
 
 /// The completion script for one shell.
 pub fn completion(shell: Shell) -> Vec<u8> {
-    let mut command = Cli::command();
+    let mut command = Cli::command_with_help();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut command, BIN_NAME, &mut out);
     out

@@ -2,10 +2,12 @@
 //! is the only module that knows clap; validation is the plan's.
 
 use crate::metrics::parse_duration;
-use crate::plan::options::{self, Choice, ExpectName, Family, Handshake, StateName};
+use crate::plan::options::{
+    self, Audio, Choice, ExpectName, Family, Fps, Handshake, StateName, Video, VideoSize,
+};
 use crate::plan::{read_targets, Format, Module, Options, Output, Plan, TargetInput, UsageError};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use std::time::Duration;
 
 const EXAMPLES: &str = "\
@@ -29,6 +31,10 @@ Examples:
       JSON report; the key and token are masked unless --show-secrets
   rtmp-probe -v --format text --trace rtmp://127.0.0.1/live/test
       diagnose by hand: every step, what the server said, hex dumps on stderr
+  rtmp-probe --duration 5s -t 15s --size 1280x720 rtmp://ingest.example.com/live/monitor-{random}
+      publish 5 s of synthetic H.264 and AAC (no encoder needed), watched for drops
+  rtmp-probe --video hevc --format text rtmp://ingest.example.com/live/monitor-{random}
+      before moving encoders to HEVC: does the server keep an Enhanced RTMP HEVC publish?
   rtmp-probe -f prometheus --targets targets.txt --output /var/lib/node-exporter/rtmp.prom
       many targets at once; the file is replaced atomically, failures included
 
@@ -53,7 +59,7 @@ fn after_help() -> String {
 
 /// Checks that an RTMP server really accepts a published stream, step by step.
 #[derive(Debug, Parser)]
-#[command(name = "rtmp-probe", version, about, after_help = after_help())]
+#[command(name = "rtmp-probe", version, about)]
 pub struct Cli {
     /// rtmp[s]://[user:password@]host[:port]/app[/instance]/stream[?query]; several URLs are
     /// probed concurrently.
@@ -72,11 +78,6 @@ pub struct Cli {
     /// and watch its media.
     #[arg(long, default_value_t = options::Mode::Publish, value_parser = choice::<options::Mode>())]
     pub mode: options::Mode,
-
-    /// --mode play: watch the media for this long after the first keyframe (default: stop at
-    /// the first keyframe); must fit in --timeout.
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    pub duration: Duration,
 
     /// --mode play: what must arrive. auto: what onMetaData announces (without it, the kinds
     /// the stream starts with); video, audio, or av for both.
@@ -197,6 +198,39 @@ pub struct Cli {
     #[arg(long, default_value = "200ms", value_parser = parse_duration)]
     pub teardown_wait: Duration,
 
+    /// publish: after verify, send live-paced synthetic media for this long (e.g. 3s), watched
+    /// for drops and error statuses. play: watch the media for this long after the first
+    /// keyframe (default: stop at the first keyframe). --timeout must be longer.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Video codec of the synthetic media: h264 (a stream players decode; the default), or hevc
+    /// or av1 in Enhanced RTMP.
+    #[arg(long, value_parser = choice::<Video>())]
+    pub video: Option<Video>,
+
+    /// Audio codec of the synthetic media: aac (the default), opus (Enhanced RTMP) or none.
+    #[arg(long, value_parser = choice::<Audio>())]
+    pub audio: Option<Audio>,
+
+    /// Picture size of the synthetic video, WIDTHxHEIGHT (default 320x180).
+    #[arg(long, value_name = "WxH")]
+    pub size: Option<VideoSize>,
+
+    /// Frame rate of the synthetic video, N or N/D frames per second (default 30; e.g.
+    /// 30000/1001).
+    #[arg(long, value_name = "N[/D]")]
+    pub fps: Option<Fps>,
+
+    /// Time between key frames of the synthetic video (default 2s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub keyframe_interval: Option<Duration>,
+
+    /// Send the Enhanced RTMP properties in connect (fourCcList, videoFourCcInfoMap, capsEx) and
+    /// report what the server advertises back; always on with hevc, av1 or opus.
+    #[arg(long)]
+    pub enhanced: bool,
+
     /// Largest message accepted from the server, in bytes.
     #[arg(long, default_value_t = crate::protocol::limits::DEFAULT_MAX_MESSAGE_SIZE)]
     pub max_message_size: u32,
@@ -218,6 +252,15 @@ pub enum CliFormat {
     Prometheus,
 }
 
+/// Whether an argument may ask clap for help: `--help`, `-h`, or `-h` among short flags (`-vh`).
+/// A stream name with `-h` in it only costs the help text's making.
+fn may_ask_for_help(args: &[std::ffi::OsString]) -> bool {
+    args.iter().skip(1).any(|a| {
+        let a = a.to_string_lossy();
+        a == "--help" || (a.starts_with('-') && !a.starts_with("--") && a.contains('h'))
+    })
+}
+
 /// A clap value parser for one of the options' named choices: its names are the possible values
 /// that --help and the completions list, so no other value reaches the parse.
 fn choice<T: Choice + Send + Sync>() -> impl TypedValueParser<Value = T> {
@@ -231,6 +274,25 @@ fn env_value(name: &str) -> Option<String> {
 }
 
 impl Cli {
+    /// The whole command definition, with the examples and metrics after the options (what
+    /// `--help`, the man page and the completions show).
+    pub fn command_with_help() -> clap::Command {
+        Cli::command().after_help(after_help())
+    }
+
+    /// Parses the arguments (the first is the program's name). The text after the options is
+    /// built only when help may be asked for: formatting it cost every check more than all of
+    /// its own option handling.
+    pub fn parse_args(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+        let mut command = if may_ask_for_help(args) {
+            Cli::command_with_help()
+        } else {
+            Cli::command()
+        };
+        let mut matches = command.try_get_matches_from_mut(args)?;
+        Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut command))
+    }
+
     /// The probe options this command line asks for.
     pub fn options(&self) -> Options {
         Options {
@@ -259,8 +321,18 @@ impl Cli {
             swf_url: self.swf_url.clone(),
             settle: self.settle,
             teardown_wait: self.teardown_wait,
-            max_message_size: self.max_message_size,
             duration: self.duration,
+            // No clap defaults for these: clap would parse each default on every run (they are
+            // the options' own defaults, which --help names).
+            video: self.video.unwrap_or_default(),
+            audio: self.audio.unwrap_or_default(),
+            size: self.size.unwrap_or_default(),
+            fps: self.fps.unwrap_or_default(),
+            keyframe_interval: self
+                .keyframe_interval
+                .unwrap_or(options::DEFAULT_KEYFRAME_INTERVAL),
+            enhanced: self.enhanced,
+            max_message_size: self.max_message_size,
             expect: self.expect,
             play_start: self.play_start,
             ip_family: if self.ipv4 {
@@ -377,6 +449,59 @@ mod tests {
     }
 
     #[test]
+    fn the_media_options_reach_the_options_and_bad_forms_are_refused_naming_the_flag() {
+        let cli = Cli::try_parse_from([
+            "rtmp-probe",
+            "--duration",
+            "3s",
+            "--video",
+            "hevc",
+            "--audio",
+            "none",
+            "--size",
+            "1280x720",
+            "--fps",
+            "30000/1001",
+            "--keyframe-interval",
+            "1s",
+            "--enhanced",
+            "rtmp://h/a/s",
+        ])
+        .unwrap();
+        let o = cli.options();
+        assert_eq!(o.duration, Some(Duration::from_secs(3)));
+        assert_eq!(o.video, Video::Hevc);
+        assert_eq!(o.audio, Audio::None);
+        assert_eq!(
+            o.size,
+            VideoSize {
+                width: 1280,
+                height: 720
+            }
+        );
+        assert_eq!(
+            o.fps,
+            Fps {
+                num: 30000,
+                den: 1001
+            }
+        );
+        assert_eq!(o.keyframe_interval, Duration::from_secs(1));
+        assert!(o.enhanced);
+        for (flag, value, says) in [
+            ("--size", "1280*720", "is not a size"),
+            ("--fps", "29.97", "is not a frame rate"),
+            ("--video", "vp9", "h264"),
+            ("--duration", "soon", "not a duration"),
+        ] {
+            let e = Cli::try_parse_from(["rtmp-probe", flag, value, "rtmp://h/a/s"])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(flag) && e.contains(says), "{e}");
+        }
+    }
+
+    #[test]
     fn the_defaults_of_the_command_line_are_the_defaults_of_the_options() {
         let cli = Cli::try_parse_from(["rtmp-probe", "rtmp://h/a/s"]).unwrap();
         assert_eq!(cli.options(), Options::default());
@@ -413,7 +538,7 @@ mod tests {
         .unwrap();
         let o = cli.options();
         assert_eq!(o.mode, options::Mode::Play);
-        assert_eq!(o.duration, Duration::from_secs(5));
+        assert_eq!(o.duration, Some(Duration::from_secs(5)));
         assert_eq!(o.expect, ExpectName::Av);
         assert_eq!(o.play_start, -2000);
         let e = Cli::try_parse_from(["rtmp-probe", "--expect", "both", "rtmp://h/a/s"])

@@ -249,6 +249,12 @@ pub const DEFINITIONS: &[Definition] = &[
         help: "step: the server keeps the session after Publish.Start",
     },
     Definition {
+        name: "media",
+        unit: Unit::Seconds,
+        modes: PUBLISH,
+        help: "step: the --duration of live-paced synthetic media",
+    },
+    Definition {
         name: "unpublish",
         unit: Unit::Seconds,
         modes: PUBLISH,

@@ -186,6 +186,7 @@ pub fn failure_state(kind: FailureKind, timeout_state: State) -> State {
         | FailureKind::HandshakeTruncated
         | FailureKind::Rejected
         | FailureKind::DroppedAfterPublish
+        | FailureKind::CodecRefused
         | FailureKind::AuthRequired
         | FailureKind::AuthFailed
         | FailureKind::NoSuchUser
@@ -269,6 +270,7 @@ mod tests {
             }),
             server: ServerInfo::default(),
             auth: None,
+            published: None,
             notes: Vec::new(),
             media: None,
         }

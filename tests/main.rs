@@ -20,6 +20,7 @@ mod logs;
 mod media;
 mod play;
 mod publish;
+mod publish_media;
 mod rtmps;
 mod secrets;
 mod synth;

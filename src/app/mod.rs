@@ -14,7 +14,6 @@ pub use output::Sink;
 use crate::cli::Cli;
 use crate::plan::Format;
 use crate::verdict::State;
-use clap::Parser;
 use std::ffi::OsString;
 
 /// Runs the probe with these arguments; returns the exit code. Prints the report on stdout (or
@@ -27,7 +26,7 @@ where
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     // Where a usage error goes and how it looks, read from the arguments before clap judges them.
     let fallback = usage::Fallback::from_args(&args);
-    let cli = match Cli::try_parse_from(&args) {
+    let cli = match Cli::parse_args(&args) {
         Ok(cli) => cli,
         Err(e) => return usage::clap_error(e, &fallback),
     };

@@ -4,6 +4,7 @@
 //! probes from one module; the exporter keeps one module per config entry and makes a probe per
 //! request. Nothing here reads the command line.
 
+mod media;
 pub mod options;
 mod targets;
 
@@ -16,7 +17,7 @@ use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
 use crate::redact::Redactor;
 use crate::session::tls::{self, TlsConfig, TlsOptions};
-use crate::session::{Expect, IpFamily, Mode, PlayConfig, SessionConfig};
+use crate::session::{Expect, IpFamily, MediaConfig, Mode, PlayConfig, SessionConfig};
 use crate::target::Target;
 use crate::verdict::{State, Thresholds};
 use options::{Choice, ExpectName, Family, Handshake, StateName};
@@ -66,6 +67,8 @@ pub struct Module {
     /// (never for plain `rtmp://`), or at once when TLS options are given, so that a bad
     /// `--ca-file` is a usage error before anything runs.
     tls: OnceLock<Result<Arc<TlsConfig>, UsageError>>,
+    /// What a publish sends after `Publish.Start`.
+    media: MediaConfig,
 }
 
 /// One target and the session that probes it, with how to judge the outcome.
@@ -158,6 +161,7 @@ impl Module {
                 check_length(flag, v)?;
             }
         }
+        let media = media::media_config(o)?;
         let mode = o.mode.name();
         let mut thresholds = Thresholds {
             warning: crate::metrics::Limits::parse("--warning", &o.warning, mode)
@@ -199,6 +203,7 @@ impl Module {
             timeout_state,
             stream_from_file,
             password,
+            media,
             tls: OnceLock::new(),
         };
         if wants_tls {
@@ -342,6 +347,11 @@ impl Module {
         if let Some(v) = &o.page_url {
             connect.page_url = Some(v.clone());
         }
+        if self.media.enhanced {
+            connect
+                .extra
+                .extend(crate::media::synth::connect::enhanced_connect_properties());
+        }
         SessionConfig {
             host: target.host.clone(),
             port: target.port,
@@ -367,6 +377,7 @@ impl Module {
             step_timeout: o.step_timeout,
             settle: o.settle,
             teardown_wait: o.teardown_wait,
+            media: self.media.clone(),
             limits: Limits {
                 max_message_size: o.max_message_size,
                 ..Limits::default()
@@ -374,7 +385,7 @@ impl Module {
             redactor,
             play: PlayConfig {
                 start: o.play_start as f64,
-                duration: o.duration,
+                duration: o.duration.unwrap_or_default(),
                 expect: match o.expect {
                     ExpectName::Auto => Expect::Auto,
                     ExpectName::Video => Expect::Video,
@@ -393,16 +404,17 @@ pub const DEFAULT_MAX_GAP: Duration = Duration::from_secs(2);
 /// What `--mode play` cannot do: a window that does not fit in the timeout, a threshold on a
 /// window figure without a window.
 fn check_play(o: &Options, thresholds: &Thresholds) -> Result<(), UsageError> {
-    if o.duration >= o.timeout {
+    let window = o.duration.unwrap_or_default();
+    if window >= o.timeout {
         return Err(UsageError(format!(
             "--duration {} does not fit in --timeout {}: the play check needs time to connect \
              and for the first keyframe before the window; give a longer --timeout (e.g. -t {})",
-            humantime::format_duration(o.duration),
+            humantime::format_duration(window),
             humantime::format_duration(o.timeout),
-            humantime::format_duration(o.duration.saturating_add(Duration::from_secs(10)))
+            humantime::format_duration(window.saturating_add(Duration::from_secs(10)))
         )));
     }
-    if o.duration.is_zero() {
+    if window.is_zero() {
         let set = thresholds
             .warning
             .items

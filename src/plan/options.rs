@@ -122,6 +122,30 @@ choice! {
 }
 
 choice! {
+    /// The video codec of the synthetic media (`--video`).
+    Video {
+        /// H.264 in legacy FLV tags: a stream ffmpeg decodes.
+        H264 => "h264",
+        /// HEVC in Enhanced RTMP ExVideoTagHeaders (`hvc1`).
+        Hevc => "hevc",
+        /// AV1 in Enhanced RTMP ExVideoTagHeaders (`av01`).
+        Av1 => "av1",
+    } default H264
+}
+
+choice! {
+    /// The audio codec of the synthetic media (`--audio`).
+    Audio {
+        /// AAC-LC in legacy FLV tags.
+        Aac => "aac",
+        /// Opus in Enhanced RTMP ExAudioTagHeaders.
+        Opus => "opus",
+        /// Video only.
+        None => "none",
+    } default Aac
+}
+
+choice! {
     /// Which address family to connect over.
     Family {
         Any => "any",
@@ -184,12 +208,24 @@ pub struct Options {
     /// How long the teardown waits for the server's confirmation.
     #[serde(deserialize_with = "duration")]
     pub teardown_wait: Duration,
+    /// `--duration`. Publish: how long to send live-paced synthetic media after verify (without
+    /// it, verify's opening alone: metadata and sequence headers). Play: how long to watch the
+    /// media after the first keyframe (without it, or zero: stop at the first keyframe).
+    #[serde(deserialize_with = "optional_duration")]
+    pub duration: Option<Duration>,
+    pub video: Video,
+    pub audio: Audio,
+    /// The picture size, `WxH` (`--size`).
+    pub size: VideoSize,
+    /// Frames per second, `N` or `N/D` (`--fps`).
+    pub fps: Fps,
+    /// Time between key frames (`--keyframe-interval`).
+    #[serde(deserialize_with = "duration")]
+    pub keyframe_interval: Duration,
+    /// Carry the Enhanced RTMP properties in connect (`--enhanced`; always for HEVC, AV1, Opus).
+    pub enhanced: bool,
     /// Largest message stored from the server, in bytes.
     pub max_message_size: u32,
-    /// `--mode play`: how long to watch the media after the first keyframe (zero: stop at the
-    /// first keyframe).
-    #[serde(deserialize_with = "duration")]
-    pub duration: Duration,
     /// `--mode play`: what must arrive.
     pub expect: ExpectName,
     /// `--mode play`: the `start` argument of `play` (-1000: live only, as ffmpeg sends it).
@@ -233,8 +269,14 @@ impl Default for Options {
             swf_url: None,
             settle: DEFAULT_SETTLE,
             teardown_wait: DEFAULT_TEARDOWN_WAIT,
+            duration: None,
+            video: Video::default(),
+            audio: Audio::default(),
+            size: VideoSize::default(),
+            fps: Fps::default(),
+            keyframe_interval: DEFAULT_KEYFRAME_INTERVAL,
+            enhanced: false,
             max_message_size: crate::protocol::limits::DEFAULT_MAX_MESSAGE_SIZE,
-            duration: Duration::ZERO,
             expect: ExpectName::default(),
             play_start: DEFAULT_PLAY_START,
             ip_family: Family::default(),
@@ -242,6 +284,122 @@ impl Default for Options {
         }
     }
 }
+
+/// The default `--keyframe-interval`.
+pub const DEFAULT_KEYFRAME_INTERVAL: Duration = Duration::from_secs(2);
+
+/// A picture size, written `WxH` (`1280x720`). Only the form is checked here; what sizes the
+/// generator can make is the plan's check (`SynthConfig::validate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VideoSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Default for VideoSize {
+    fn default() -> Self {
+        VideoSize {
+            width: 320,
+            height: 180,
+        }
+    }
+}
+
+impl FromStr for VideoSize {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let parsed = s
+            .trim()
+            .split_once(['x', 'X'])
+            .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
+        match parsed {
+            Some((width, height)) => Ok(VideoSize { width, height }),
+            None => Err(format!(
+                "{:?} is not a size: write WIDTHxHEIGHT (e.g. 320x180, 1280x720)",
+                bounded(s)
+            )),
+        }
+    }
+}
+
+impl fmt::Display for VideoSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
+/// A frame rate, written `N` or `N/D` (`30`, `30000/1001`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fps {
+    pub num: u32,
+    pub den: u32,
+}
+
+impl Default for Fps {
+    fn default() -> Self {
+        Fps { num: 30, den: 1 }
+    }
+}
+
+impl FromStr for Fps {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        let parsed = match t.split_once('/') {
+            Some((n, d)) => n.trim().parse().ok().zip(d.trim().parse().ok()),
+            None => t.parse().ok().map(|n| (n, 1)),
+        };
+        match parsed {
+            Some((num, den)) => Ok(Fps { num, den }),
+            None => Err(format!(
+                "{:?} is not a frame rate: write N or N/D frames per second (e.g. 30, 25, \
+                 30000/1001)",
+                bounded(s)
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Fps {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.den == 1 {
+            write!(f, "{}", self.num)
+        } else {
+            write!(f, "{}/{}", self.num, self.den)
+        }
+    }
+}
+
+/// At most 40 characters of what the user wrote, for an error message.
+fn bounded(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+/// `VideoSize` and `Fps` from config files: the text form, or for `Fps` a bare number.
+macro_rules! from_text {
+    ($name:ident) => {
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                #[derive(Deserialize)]
+                #[serde(untagged)]
+                enum Text {
+                    Text(String),
+                    Number(u32),
+                }
+                let text = match Text::deserialize(d)? {
+                    Text::Text(s) => s,
+                    Text::Number(n) => n.to_string(),
+                };
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+from_text!(VideoSize);
+from_text!(Fps);
 
 /// A value that must never be printed: its `Debug` shows only that it is set.
 #[derive(Clone, PartialEq, Eq)]

@@ -169,10 +169,163 @@ fn every_target_has_a_stable_distinct_id_and_repeats_are_numbered() {
     assert!(!ids[2].contains("0123456789"));
 }
 
+fn media_error(o: Options) -> String {
+    Module::new(o).unwrap_err().0
+}
+
+#[test]
+fn media_options_reach_the_session_and_enhanced_codecs_carry_the_enhanced_connect() {
+    let o = Options {
+        duration: Some(Duration::from_secs(3)),
+        size: "1280x720".parse().unwrap(),
+        fps: "30000/1001".parse().unwrap(),
+        keyframe_interval: Duration::from_secs(1),
+        ..Options::default()
+    };
+    let p = module(o).probe("URL", "rtmp://h/live/key").unwrap();
+    let m = &p.session.media;
+    assert_eq!(m.duration, Some(Duration::from_secs(3)));
+    assert_eq!((m.synth.width, m.synth.height), (1280, 720));
+    assert_eq!(
+        m.synth.frame_rate,
+        crate::media::synth::FrameRate::new(30000, 1001)
+    );
+    assert!(!m.enhanced);
+    let names = |p: &Probe| -> Vec<String> {
+        p.session
+            .connect
+            .to_properties()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    assert!(!names(&p).contains(&"fourCcList".to_string()));
+    for o in [
+        Options {
+            video: options::Video::Hevc,
+            ..Options::default()
+        },
+        Options {
+            audio: options::Audio::Opus,
+            ..Options::default()
+        },
+        Options {
+            enhanced: true,
+            ..Options::default()
+        },
+        Options {
+            mode: options::Mode::Connect,
+            enhanced: true,
+            ..Options::default()
+        },
+    ] {
+        let p = module(o).probe("URL", "rtmp://h/live/key").unwrap();
+        assert!(p.session.media.enhanced);
+        let sent = names(&p);
+        for prop in [
+            "fourCcList",
+            "videoFourCcInfoMap",
+            "audioFourCcInfoMap",
+            "capsEx",
+        ] {
+            assert!(sent.iter().any(|n| n == prop), "{prop} in {sent:?}");
+        }
+    }
+}
+
+#[test]
+fn bad_media_options_are_usage_errors_that_name_the_option() {
+    let cases = [
+        (
+            Options {
+                size: options::VideoSize {
+                    width: 13,
+                    height: 7,
+                },
+                ..Options::default()
+            },
+            "--size: video size 13x7: width and height must be even",
+        ),
+        (
+            Options {
+                fps: options::Fps { num: 500, den: 1 },
+                ..Options::default()
+            },
+            "--fps: frame rate 500: must be between 1/1000 and 240",
+        ),
+        (
+            Options {
+                keyframe_interval: Duration::from_secs(7200),
+                ..Options::default()
+            },
+            "--keyframe-interval: keyframe interval 7200s: must be at most 1 hour",
+        ),
+        (
+            Options {
+                duration: Some(Duration::ZERO),
+                ..Options::default()
+            },
+            "--duration must be more than zero",
+        ),
+        (
+            Options {
+                duration: Some(Duration::from_secs(10)),
+                ..Options::default()
+            },
+            "--duration 10s leaves no time for the rest of the check within --timeout 10s: \
+             give a --timeout longer than the media (e.g. -t 15s)",
+        ),
+        (
+            Options {
+                mode: options::Mode::Connect,
+                duration: Some(Duration::from_secs(1)),
+                ..Options::default()
+            },
+            "--duration only applies to --mode publish",
+        ),
+        (
+            Options {
+                mode: options::Mode::Connect,
+                video: options::Video::Av1,
+                ..Options::default()
+            },
+            "--video only applies to --mode publish",
+        ),
+    ];
+    for (o, start) in cases {
+        let e = media_error(o);
+        assert!(e.starts_with(start), "{e:?} should start with {start:?}");
+        assert!(!e.contains('\n'));
+    }
+}
+
+#[test]
+fn media_options_deserialize_from_a_config_file_as_the_command_line_writes_them() {
+    let o: Options = serde_json::from_str(
+        r#"{"duration": "3s", "video": "av1", "audio": "none", "size": "1920x1080",
+            "fps": 25, "keyframe_interval": 1, "enhanced": true}"#,
+    )
+    .unwrap();
+    assert_eq!(o.duration, Some(Duration::from_secs(3)));
+    assert_eq!(o.video, options::Video::Av1);
+    assert_eq!(o.audio, options::Audio::None);
+    assert_eq!(o.size.to_string(), "1920x1080");
+    assert_eq!(o.fps, options::Fps { num: 25, den: 1 });
+    assert_eq!(o.keyframe_interval, Duration::from_secs(1));
+    assert!(o.enhanced);
+    let e = serde_json::from_str::<Options>(r#"{"size": "big"}"#).unwrap_err();
+    assert!(
+        e.to_string().contains("is not a size: write WIDTHxHEIGHT"),
+        "{e}"
+    );
+    let e = serde_json::from_str::<Options>(r#"{"fps": "fast"}"#).unwrap_err();
+    assert!(e.to_string().contains("is not a frame rate"), "{e}");
+}
+
 fn play(duration: Duration, warning: &[&str], critical: &[&str]) -> Options {
     Options {
         mode: options::Mode::Play,
-        duration,
+        duration: Some(duration),
         timeout: Duration::from_secs(20),
         warning: warning.iter().map(|s| s.to_string()).collect(),
         critical: critical.iter().map(|s| s.to_string()).collect(),
@@ -387,4 +540,32 @@ fn without_a_cert_days_threshold_the_default_warning_applies_and_any_replaces_it
             "{warning:?} {critical:?}"
         );
     }
+}
+
+#[test]
+fn duration_is_the_play_window_in_play_and_the_publish_media_options_are_refused_there() {
+    let p = module(play(Duration::from_secs(4), &[], &[]))
+        .probe("URL", "rtmp://h/live/chan")
+        .unwrap();
+    assert_eq!(p.session.play.duration, Duration::from_secs(4));
+    assert_eq!(p.session.media.duration, None, "a player sends no media");
+    // Zero is a play's "stop at the first keyframe", not an error as it is for a publish.
+    assert!(Module::new(play(Duration::ZERO, &[], &[])).is_ok());
+    let o = Options {
+        video: options::Video::Hevc,
+        ..play(Duration::ZERO, &[], &[])
+    };
+    let e = media_error(o);
+    assert!(
+        e.starts_with("--video only applies to --mode publish"),
+        "{e}"
+    );
+    let o = Options {
+        enhanced: true,
+        ..play(Duration::ZERO, &[], &[])
+    };
+    assert!(
+        Module::new(o).is_ok(),
+        "--enhanced applies to a player's connect"
+    );
 }

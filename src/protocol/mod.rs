@@ -11,6 +11,7 @@
 //! command     typed commands: connect, createStream, publish, _result, onStatus  command.rs
 //! client      NetConnection/NetStream transactions: commands out, typed replies  client.rs
 //! conn        connection bookkeeping: acknowledgement window, ping -> pong       conn.rs
+//! enhanced    Enhanced RTMP codecs a server advertises in connect's reply        enhanced.rs
 //! ```
 //!
 //! The numbers and names every layer uses (message type ids, chunk stream ids, user control
@@ -28,6 +29,7 @@ pub mod chunk;
 pub mod client;
 pub mod command;
 pub mod conn;
+pub mod enhanced;
 pub mod handshake;
 pub mod limits;
 pub mod message;

@@ -4,6 +4,7 @@
 pub mod media;
 mod nagios;
 mod prometheus;
+mod published;
 pub mod secure;
 mod text;
 mod unknown;
@@ -13,6 +14,7 @@ pub use prometheus::{
     base_value as prometheus_value, metric_name as prometheus_metric_name, render as prometheus,
     unit_words as prometheus_unit_words,
 };
+pub use published::{AudioSent, EnhancedReport, InfoMap, PublishedReport, VideoSent};
 pub use secure::{AuthReport, TlsReport};
 pub use text::render as text;
 pub use unknown::{render as unknown, NotRun};
@@ -53,6 +55,9 @@ pub struct Report {
     pub server: ServerReport,
     /// The rounds of a challenge authentication, when the server asked for one.
     pub auth: Option<AuthReport>,
+    /// What the publish sent after `Publish.Start`: `null` when it got no further (and for
+    /// connect checks).
+    pub published: Option<PublishedReport>,
     pub error: Option<ErrorReport>,
     /// Threshold crossings for people, e.g. "connect 4.100 ms > 3.000 ms".
     pub thresholds_crossed: Vec<String>,
@@ -140,6 +145,8 @@ pub struct ServerReport {
     pub peer_bandwidth: Option<PeerBandwidthReport>,
     pub chunk_size: Option<u32>,
     pub stream_id: Option<u32>,
+    /// The Enhanced RTMP codecs the connect reply advertised (`null`: none of those properties).
+    pub enhanced: Option<EnhancedReport>,
     pub acknowledgements_sent: u32,
     pub pings_answered: u32,
     /// How the teardown ended: confirmed, closed, not_confirmed or reset (never a failure).
@@ -249,6 +256,10 @@ impl Report {
                 }),
             chunk_size: server.chunk_size,
             stream_id: server.stream_id,
+            enhanced: server
+                .enhanced
+                .as_ref()
+                .map(|a| EnhancedReport::build(a, r)),
             acknowledgements_sent: server.acknowledgements_sent,
             pings_answered: server.pings_answered,
             teardown: server.teardown.map(|t| t.name()),
@@ -305,6 +316,7 @@ impl Report {
             steps,
             server,
             auth: outcome.auth.as_ref().map(|a| AuthReport::build(a, r)),
+            published: outcome.published.as_ref().map(PublishedReport::build),
             error,
             thresholds_crossed: verdict.crossings.iter().map(|c| c.describe()).collect(),
             crossings: verdict
@@ -399,7 +411,7 @@ fn summary(
             Step::Connect => "connect to",
             Step::CreateStream => "createStream on",
             Step::Publish => "publish to",
-            Step::Verify => "publish to",
+            Step::Verify | Step::Media => "publish to",
             Step::Unpublish => "unpublish on",
             Step::Play | Step::FirstFrame | Step::FirstKeyframe | Step::Watch => "play from",
             Step::CloseStream => "closeStream on",
@@ -447,11 +459,22 @@ fn summary(
             "connect accepted by {peer} (app {app}) in {}",
             crate::verdict::ms(outcome.total)
         ),
-        crate::session::Mode::Publish | crate::session::Mode::Play => format!(
-            "publish accepted by {peer} (app {app}, stream {}) in {}",
-            stream(),
-            crate::verdict::ms(outcome.total)
-        ),
+        crate::session::Mode::Publish | crate::session::Mode::Play => {
+            let media = match &outcome.published {
+                Some(p) if p.duration.is_some() => format!(
+                    " with {:.2} s of {}/{} media",
+                    p.media_time.as_secs_f64(),
+                    p.synth.video.name(),
+                    p.synth.audio.name()
+                ),
+                _ => String::new(),
+            };
+            format!(
+                "publish{media} accepted by {peer} (app {app}, stream {}) in {}",
+                stream(),
+                crate::verdict::ms(outcome.total)
+            )
+        }
     };
     if insecure {
         s.push_str(" (TLS certificate not verified: --insecure)");

@@ -97,6 +97,9 @@ pub fn detail_lines(report: &Report) -> Vec<String> {
             .unwrap_or_default();
         lines.push(format!("server: window ack size {w}{bw}{cs}"));
     }
+    if let Some(e) = &sv.enhanced {
+        lines.push(e.line());
+    }
     for s in &sv.statuses {
         lines.push(format!(
             "status at {}: {} {} {} \"{}\"",
@@ -106,6 +109,9 @@ pub fn detail_lines(report: &Report) -> Vec<String> {
             s.code,
             s.description.replace('"', "\\\"")
         ));
+    }
+    if let Some(p) = &report.published {
+        lines.push(p.line());
     }
     if let Some(m) = &report.media {
         lines.extend(super::media::lines(m));

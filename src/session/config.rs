@@ -1,6 +1,7 @@
 //! What one session is asked to do: built by the plan, read by every part of the session layer.
 
 use super::tls::TlsConfig;
+use crate::media::synth::SynthConfig;
 use crate::protocol::auth::Credentials;
 use crate::protocol::chunk::{Keep, KeepPolicy, CONTROL_AND_COMMANDS};
 use crate::protocol::command::ConnectProperties;
@@ -47,11 +48,28 @@ pub struct SessionConfig {
     pub settle: Duration,
     /// How long the teardown waits for the server's confirmation.
     pub teardown_wait: Duration,
+    /// What the publish sends after `Publish.Start`.
+    pub media: MediaConfig,
     pub limits: Limits,
     /// Masks secrets in logs and packet traces.
     pub redactor: Redactor,
     /// What the play scenario asks of the stream (the other scenarios ignore it).
     pub play: PlayConfig,
+}
+
+/// What the publish sends after `Publish.Start`: the synthetic stream of `media::synth`.
+///
+/// `verify` always sends its opening (the `@setDataFrame` metadata and the sequence headers, as
+/// encoders do); with a `duration`, the `media` step then sends live-paced frames for that long.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MediaConfig {
+    /// Codecs, picture size, frame rate, key frame interval (validated by the plan).
+    pub synth: SynthConfig,
+    /// `--duration`: how much media to send after verify; `None` for the quick check.
+    pub duration: Option<Duration>,
+    /// Whether connect carries the Enhanced RTMP properties (`--enhanced`, and always for HEVC,
+    /// AV1 and Opus); the session then notes a server that advertises nothing back.
+    pub enhanced: bool,
 }
 
 /// What `--mode play` watches for.

@@ -316,5 +316,15 @@ impl<'a> Session<'a> {
                 .notes
                 .push(words::skipped(player, messages, bytes));
         }
+        let connected = self
+            .record
+            .steps
+            .iter()
+            .any(|r| r.step == Step::Connect && r.ok);
+        let advertised = self.outcome.server.enhanced.as_ref();
+        let note = super::media_out::enhanced_note(&self.cfg.media, advertised);
+        if let (true, Some(note)) = (connected, note) {
+            self.outcome.notes.push(note);
+        }
     }
 }

@@ -34,6 +34,7 @@ mod config;
 mod dial;
 mod driver;
 mod fault;
+mod media_out;
 mod ops;
 mod outcome;
 mod play;
@@ -55,10 +56,10 @@ mod tests;
 /// The old name of [`Scenario`].
 pub use config::Scenario as Mode;
 pub use config::{
-    Expect, IpFamily, PlayConfig, Scenario, SessionConfig, AGGREGATE_MAX, MEDIA_HEAD,
+    Expect, IpFamily, MediaConfig, PlayConfig, Scenario, SessionConfig, AGGREGATE_MAX, MEDIA_HEAD,
 };
 pub use outcome::{
-    AttemptResult, AuthAttempt, AuthRecord, Failure, FailureKind, Outcome, ServerInfo,
+    AttemptResult, AuthAttempt, AuthRecord, Failure, FailureKind, Outcome, Published, ServerInfo,
     StatusRecord, Step, StepRecord, Teardown, TlsRecord,
 };
 pub use secure::tls_kind;

@@ -5,6 +5,7 @@
 use super::config::IpFamily;
 use super::dial::{self, Connect, Unresolved};
 use super::driver::Session;
+use super::media_out::CodecHeader;
 use super::outcome::{Failure, FailureKind, Step, Teardown};
 use super::record::Clock;
 use super::words;
@@ -246,6 +247,7 @@ impl Session<'_> {
                         .and_then(|v| v.as_str())
                         .map(str::to_string);
                     server.capabilities = properties.get("capabilities").and_then(|v| v.as_f64());
+                    server.enhanced = crate::protocol::enhanced::advertised(&properties);
                     return Ok(());
                 }
                 Event::Refused(request) if !request.is_advisory() => {
@@ -333,13 +335,25 @@ impl Session<'_> {
     }
 
     /// The `verify` step: proves the server kept the publish. It sends what a publisher sends
-    /// once `Publish.Start` came (`opening`: the metadata, later media), then watches the
-    /// connection for a close, a reset or an error status over a settle window: a few times the
-    /// slowest reply this server gave on the earlier steps, at least [`SETTLE_FLOOR`], at most
-    /// `--settle` (see docs/DECISIONS.md). A quiet window is a kept publish.
-    pub(super) async fn verify(&mut self, opening: Vec<Outgoing>) -> Result<(), Failure> {
+    /// once `Publish.Start` came (`opening`: the metadata and the sequence headers), then watches
+    /// the connection for a close, a reset or an error status over a settle window: a few times
+    /// the slowest reply this server gave on the earlier steps, at least [`SETTLE_FLOOR`], at
+    /// most `--settle` (see docs/DECISIONS.md). A quiet window is a kept publish. Each of
+    /// `codecs` (the Enhanced RTMP sequence headers) then goes out alone with a window of its own,
+    /// so that a drop after it is that codec's refusal, not the publish's.
+    pub(super) async fn verify(
+        &mut self,
+        opening: Vec<Outgoing>,
+        codecs: Vec<CodecHeader>,
+    ) -> Result<(), Failure> {
         let clock = self.begin(Step::Verify);
-        let r = self.watch(&clock, opening).await;
+        let mut r = self.watch(&clock, opening).await;
+        let mut codecs = codecs.into_iter();
+        while let (Ok(()), Some(header)) = (&r, codecs.next()) {
+            let codec = header.codec;
+            r = self.watch(&clock, vec![header.message]).await;
+            r = r.map_err(|f| codec.refused(f));
+        }
         self.end(&clock, r.is_ok());
         r
     }
@@ -358,18 +372,25 @@ impl Session<'_> {
             self.refused_at_verify(clock, received)?;
         }
         // One last look without waiting: a close that came while the session was not running.
+        // (Bounded by the step's deadline: a flood always has more bytes ready.)
+        let step = clock.deadline;
         loop {
-            let r = self.transport()?.recv_now().await;
+            let r = self.transport()?.recv_now(step.at).await;
             match r {
                 Ok(Some(received)) => self.refused_at_verify(clock, received)?,
                 Ok(None) => return Ok(()),
-                Err(f) => return Err(self.fail(clock.step, f, &wait, waiting_for)),
+                Err(f) => return Err(self.fail(clock.step, f, &step, waiting_for)),
             }
         }
     }
 
-    /// Fails verify on an error status (`NetStream.Publish.BadName` after Start, ...).
-    fn refused_at_verify(&mut self, clock: &Clock, received: Received) -> Result<(), Failure> {
+    /// Fails verify (or the media step) on an error status (`NetStream.Publish.BadName` after
+    /// Start, ...).
+    pub(super) fn refused_at_verify(
+        &mut self,
+        clock: &Clock,
+        received: Received,
+    ) -> Result<(), Failure> {
         if let Some(reply) = self.heard(clock.step, received) {
             if matches!(reply.event, Event::Status { .. }) && reply.error_status().is_some() {
                 return Err(words::rejection(clock.step, reply.status, "publish"));

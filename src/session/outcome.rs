@@ -2,8 +2,10 @@
 
 use super::tls::{RootsInfo, TlsInfo};
 use super::watch::MediaOutcome;
+use crate::media::synth::SynthConfig;
 use crate::protocol::auth::Scheme;
 use crate::protocol::command::StatusInfo;
+use crate::protocol::enhanced::Advertised;
 use crate::protocol::handshake::HandshakeInfo;
 use crate::protocol::message::LimitType;
 use std::net::SocketAddr;
@@ -22,6 +24,8 @@ pub enum Step {
     Publish,
     /// The watch after `NetStream.Publish.Start` proving the server kept the session.
     Verify,
+    /// `--duration` of live-paced media, watched like verify.
+    Media,
     Unpublish,
     /// `play`, until `NetStream.Play.Start`.
     Play,
@@ -36,7 +40,7 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 14] = [
+    pub const ALL: [Step; 15] = [
         Step::Dns,
         Step::TcpConnect,
         Step::Tls,
@@ -45,6 +49,7 @@ impl Step {
         Step::CreateStream,
         Step::Publish,
         Step::Verify,
+        Step::Media,
         Step::Unpublish,
         Step::Play,
         Step::FirstFrame,
@@ -64,6 +69,7 @@ impl Step {
             Step::CreateStream => "create_stream",
             Step::Publish => "publish",
             Step::Verify => "verify",
+            Step::Media => "media",
             Step::Unpublish => "unpublish",
             Step::Play => "play",
             Step::FirstFrame => "first_frame",
@@ -135,6 +141,9 @@ pub enum FailureKind {
     Rejected,
     /// The server confirmed the publish and then dropped the connection.
     DroppedAfterPublish,
+    /// The server kept the publish, then dropped the connection right after an Enhanced RTMP
+    /// sequence header (HEVC, AV1, Opus): it does not take that codec.
+    CodecRefused,
     /// The server wants challenge authentication and no credentials were given.
     AuthRequired,
     /// The server refused the answer to its challenge (a wrong password).
@@ -175,7 +184,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind, in the order of docs/ERRORS.md.
-    pub const ALL: [FailureKind; 39] = [
+    pub const ALL: [FailureKind; 40] = [
         FailureKind::ResolveFailed,
         FailureKind::ConnectionRefused,
         FailureKind::ConnectFailed,
@@ -198,6 +207,7 @@ impl FailureKind {
         FailureKind::HandshakeTruncated,
         FailureKind::Rejected,
         FailureKind::DroppedAfterPublish,
+        FailureKind::CodecRefused,
         FailureKind::AuthRequired,
         FailureKind::AuthFailed,
         FailureKind::NoSuchUser,
@@ -242,6 +252,7 @@ impl FailureKind {
             FailureKind::HandshakeTruncated => "handshake_truncated",
             FailureKind::Rejected => "rejected",
             FailureKind::DroppedAfterPublish => "dropped_after_publish",
+            FailureKind::CodecRefused => "codec_refused",
             FailureKind::AuthRequired => "auth_required",
             FailureKind::AuthFailed => "auth_failed",
             FailureKind::NoSuchUser => "no_such_user",
@@ -300,6 +311,8 @@ pub struct ServerInfo {
     pub chunk_size: Option<u32>,
     /// The stream id createStream returned.
     pub stream_id: Option<u32>,
+    /// The Enhanced RTMP codecs connect's `_result` advertised (as sent; not sanitised yet).
+    pub enhanced: Option<Advertised>,
     pub acknowledgements_sent: u32,
     pub pings_answered: u32,
     /// How the server took the teardown, when there was one.
@@ -431,6 +444,27 @@ impl Teardown {
     }
 }
 
+/// What the publish sent after `Publish.Start`: the synthetic stream's configuration and how
+/// much of it went out (an item counts once its write completed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Published {
+    pub synth: SynthConfig,
+    /// Whether connect carried the Enhanced RTMP properties.
+    pub enhanced: bool,
+    /// `--duration`, when media was asked for.
+    pub duration: Option<Duration>,
+    /// `@setDataFrame` messages and sequence headers sent (verify's opening).
+    pub metadata: u32,
+    pub sequence_headers: u32,
+    pub video_frames: u64,
+    pub keyframes: u64,
+    pub audio_frames: u64,
+    /// Payload bytes of everything above (FLV tag bodies and the metadata's AMF0).
+    pub bytes: u64,
+    /// The media time the frames sent cover: the due time of the first frame not sent.
+    pub media_time: Duration,
+}
+
 /// Everything a session recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -443,6 +477,8 @@ pub struct Outcome {
     pub server: ServerInfo,
     /// The rounds of a challenge authentication, when the server asked for one.
     pub auth: Option<AuthRecord>,
+    /// What the publish sent after `Publish.Start`; `None` when it got no further.
+    pub published: Option<Published>,
     /// Things worth knowing that did not fail the check.
     pub notes: Vec<String>,
     /// What the play scenario saw of the media (`None` for the other scenarios, and for a play
@@ -461,6 +497,7 @@ impl Outcome {
             failure: None,
             server: ServerInfo::default(),
             auth: None,
+            published: None,
             notes: Vec::new(),
             media: None,
         }

@@ -81,15 +81,26 @@ impl Record {
     /// Starts `step`: its deadline is its own bound, within the overall one.
     pub(super) fn begin(&self, step: Step) -> Clock {
         let now = Instant::now();
-        let deadline = match self.step_timeout {
-            Some(d) => self.overall.within(now, d, "--step-timeout"),
-            None => self.overall,
-        };
         Clock {
             step,
             started: now,
-            deadline,
+            deadline: self.bound(now),
         }
+    }
+
+    /// The deadline of a wait that starts at `now`: `--step-timeout` from then, within the overall
+    /// deadline.
+    pub(super) fn bound(&self, now: Instant) -> Deadline {
+        match self.step_timeout {
+            Some(d) => self.overall.within(now, d, "--step-timeout"),
+            None => self.overall,
+        }
+    }
+
+    /// The run's own deadline (`--timeout`): what bounds a step that lasts as long as it was asked
+    /// to (the media window) rather than until a reply.
+    pub(super) fn overall(&self) -> Deadline {
+        self.overall
     }
 
     /// Records `clock`'s step as ended now.

@@ -293,9 +293,11 @@ impl<S: Stream> Transport<S> {
     /// What the server has sent already, without waiting for more: the next message kept, or
     /// `None` when there is none yet. The end of the stream and errors come as from
     /// [`Transport::recv`]. (A timer that fired while the session was not running does not hide
-    /// a close that arrived meanwhile.)
-    pub(super) async fn recv_now(&mut self) -> Result<Option<Received>, Fault> {
+    /// a close that arrived meanwhile.) `deadline` still bounds it: a server that floods with
+    /// messages the policy skips always has more bytes ready.
+    pub(super) async fn recv_now(&mut self, deadline: Instant) -> Result<Option<Received>, Fault> {
         loop {
+            before(deadline)?;
             if let Some(received) = self.buffered()? {
                 return Ok(Some(received));
             }

@@ -104,6 +104,12 @@ impl Client {
 
     /// createStream, then publish `name`; returns the code of the onStatus that answers it.
     pub fn publish(&mut self, name: &str) -> String {
+        self.on_new_stream(|tx| Command::publish(tx, name, "live"))
+    }
+
+    /// createStream, then the command `make` builds (with the next transaction id) on the new
+    /// stream; returns the code of the onStatus that answers it.
+    fn on_new_stream(&mut self, make: impl FnOnce(f64) -> Command) -> String {
         let c = self.call(0, Command::create_stream);
         let id = c
             .arguments
@@ -112,10 +118,69 @@ impl Client {
             .expect("stream id") as u32;
         let tx = self.next_transaction;
         self.next_transaction += 1.0;
-        self.send(8, id, Command::publish(tx, name, "live"));
+        self.send(8, id, make(tx));
         let c = self.wait(&|c| c.name == "onStatus");
         c.status().map(|s| s.code).unwrap_or_default()
     }
+}
+
+impl Client {
+    /// createStream, then `play(name)`; returns the code of the onStatus that answers it.
+    pub fn play(&mut self, name: &str) -> String {
+        self.on_new_stream(|tx| Command::play(tx, name))
+    }
+
+    /// Every audio, video and data message the server sends, whole, in order: until `until`,
+    /// until the server closes the connection, or 200 ms after `done()` turned true (what was
+    /// in flight still arrives).
+    pub fn media_until(&mut self, mut until: Instant, done: &dyn Fn() -> bool) -> Vec<RawMessage> {
+        let mut drain = false;
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 65536];
+        self.stream
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .expect("read timeout");
+        loop {
+            let (used, msg) = self.dec.feed(&self.pending).expect("valid chunk stream");
+            self.pending.drain(..used);
+            if let Some(raw) = msg {
+                if matches!(raw.type_id, 8 | 9 | 18) {
+                    out.push(raw);
+                }
+                continue;
+            }
+            if used > 0 {
+                continue;
+            }
+            if !drain && done() {
+                drain = true;
+                until = until.min(Instant::now() + Duration::from_millis(200));
+            }
+            if Instant::now() >= until {
+                return out;
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => return out,
+                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => return out,
+            }
+        }
+    }
+}
+
+/// A player of `app`/`name` on 127.0.0.1:`port`, past `NetStream.Play.Start`.
+pub fn player(port: u16, app: &str, name: &str) -> Client {
+    let mut client = Client::open(port);
+    let c = client.connect(app, &format!("rtmp://127.0.0.1:{port}/{app}"));
+    assert!(c.is_result(), "connect refused: {c:?}");
+    let code = client.play(name);
+    assert_eq!(code, "NetStream.Play.Start", "the player could not play");
+    client
 }
 
 /// An open RTMP connection that is publishing a stream; the stream is released when it drops.

@@ -102,3 +102,27 @@ fn the_shipped_example_configs_load() {
         Config::load(&root.join(path)).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+#[test]
+fn a_module_with_synthetic_media_loads_as_the_command_line_writes_it() {
+    let c = Config::parse(
+        "modules:\n  media: {timeout: 8s, duration: 3s, video: hevc, audio: opus, size: 1280x720, fps: 25, keyframe_interval: 1s}\n  odd: {size: 1280x720, fps: 30000/1001}\n",
+    )
+    .unwrap();
+    let m = &c.modules["media"].options;
+    assert_eq!(m.duration, Some(Duration::from_secs(3)));
+    assert_eq!(m.video, crate::plan::options::Video::Hevc);
+    assert_eq!(m.size.to_string(), "1280x720");
+    assert_eq!(m.fps.to_string(), "25");
+    assert_eq!(c.modules["odd"].options.fps.to_string(), "30000/1001");
+    let e = Config::parse("modules:\n  long: {timeout: 2s, duration: 5s}\n").unwrap_err();
+    assert!(
+        e.starts_with("module \"long\": --duration 5s leaves no time"),
+        "{e}"
+    );
+    let e = Config::parse("modules:\n  big: {size: 9000x9000}\n").unwrap_err();
+    assert!(
+        e.contains("module \"big\": --size: video size 9000x9000"),
+        "{e}"
+    );
+}

@@ -127,6 +127,74 @@ pub enum AudioCodec {
     None,
 }
 
+impl VideoCodec {
+    /// The name `--video` takes: `h264`, `hevc`, `av1`.
+    pub fn name(self) -> &'static str {
+        match self {
+            VideoCodec::H264 => "h264",
+            VideoCodec::Hevc => "hevc",
+            VideoCodec::Av1 => "av1",
+        }
+    }
+
+    /// The name people read: `H.264`, `HEVC`, `AV1`.
+    pub fn label(self) -> &'static str {
+        match self {
+            VideoCodec::H264 => "H.264",
+            VideoCodec::Hevc => "HEVC",
+            VideoCodec::Av1 => "AV1",
+        }
+    }
+
+    /// Whether it travels in Enhanced RTMP's ExVideoTagHeader (HEVC, AV1), not a legacy FLV tag.
+    pub fn is_enhanced(self) -> bool {
+        self != VideoCodec::H264
+    }
+
+    /// Its FourCC: `avc1`, `hvc1`, `av01`.
+    pub fn fourcc(self) -> [u8; 4] {
+        match self {
+            VideoCodec::H264 => flv::FOURCC_AVC,
+            VideoCodec::Hevc => flv::FOURCC_HEVC,
+            VideoCodec::Av1 => flv::FOURCC_AV1,
+        }
+    }
+}
+
+impl AudioCodec {
+    /// The name `--audio` takes: `aac`, `opus`, `none`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AudioCodec::Aac => "aac",
+            AudioCodec::Opus => "opus",
+            AudioCodec::None => "none",
+        }
+    }
+
+    /// The name people read: `AAC`, `Opus`, `no audio`.
+    pub fn label(self) -> &'static str {
+        match self {
+            AudioCodec::Aac => "AAC",
+            AudioCodec::Opus => "Opus",
+            AudioCodec::None => "no audio",
+        }
+    }
+
+    /// Whether it travels in Enhanced RTMP's ExAudioTagHeader (Opus).
+    pub fn is_enhanced(self) -> bool {
+        self == AudioCodec::Opus
+    }
+
+    /// Its FourCC: `mp4a`, `Opus`; none without audio.
+    pub fn fourcc(self) -> Option<[u8; 4]> {
+        match self {
+            AudioCodec::Aac => Some(flv::FOURCC_AAC),
+            AudioCodec::Opus => Some(flv::FOURCC_OPUS),
+            AudioCodec::None => None,
+        }
+    }
+}
+
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SynthConfig {

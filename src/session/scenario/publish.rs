@@ -1,8 +1,8 @@
 //! The publish scenario, as an encoder publishes (the order of ffmpeg and OBS, see
 //! `shared/captures/README.md`).
 
-use crate::protocol::message::Outgoing;
 use crate::session::driver::Session;
+use crate::session::media_out::MediaOut;
 use crate::session::outcome::{Failure, FailureKind, Step};
 
 /// Connect, announce the stream and create it, publish, verify the server kept the publish, then
@@ -21,22 +21,22 @@ pub(super) async fn run(s: &mut Session<'_>) -> Result<(), Failure> {
     let announce = vec![s.client.release_stream(name), s.client.fc_publish(name)];
     let stream_id = s.create_stream(announce).await?;
     s.publish(stream_id, name).await?;
-    let opening = after_start(s, stream_id);
-    s.verify(opening).await?;
+    let mut media = MediaOut::new(&cfg.media, stream_id)?;
+    let sent = after_start(s, &mut media).await;
+    s.outcome.published = Some(media.published());
+    sent?;
     s.unpublish(stream_id, name).await;
     Ok(())
 }
 
-/// What the probe sends once `NetStream.Publish.Start` came, as encoders do: today the
-/// `@setDataFrame` metadata ffmpeg sends first (a data message on the publish stream, no media
-/// described yet); synthetic media (sequence headers, then frames) goes here next.
-fn after_start(s: &mut Session<'_>, stream_id: u32) -> Vec<Outgoing> {
-    let metadata = vec![
-        ("duration".to_string(), 0.0.into()),
-        (
-            "encoder".to_string(),
-            concat!("rtmp-probe/", env!("CARGO_PKG_VERSION")).into(),
-        ),
-    ];
-    vec![s.client.set_data_frame(stream_id, metadata)]
+/// What the probe sends once `NetStream.Publish.Start` came, as encoders do: verify's opening
+/// (the `@setDataFrame` metadata and the sequence headers, the Enhanced RTMP ones each in a
+/// window of their own), then with `--duration` the frames of the media step.
+async fn after_start(s: &mut Session<'_>, media: &mut MediaOut) -> Result<(), Failure> {
+    let (opening, codecs) = media.opening();
+    s.verify(opening, codecs).await?;
+    if let Some(duration) = s.cfg.media.duration {
+        s.media(media, duration).await?;
+    }
+    Ok(())
 }

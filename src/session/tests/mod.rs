@@ -1,6 +1,7 @@
 //! In-process session tests: the session driver over an in-memory pipe against a scripted peer
 //! (`peer.rs`), with paused time. No binary, no socket; every wait ends exactly at its deadline.
 
+mod media;
 mod peer;
 mod play;
 mod publish;
@@ -33,6 +34,7 @@ pub(crate) fn config() -> SessionConfig {
         step_timeout: None,
         settle: Duration::from_millis(200),
         teardown_wait: Duration::from_millis(200),
+        media: Default::default(),
         limits: Limits::default(),
         redactor,
         play: PlayConfig::default(),

@@ -116,7 +116,7 @@ fn duration(o: &Outcome, step: Step) -> Duration {
 fn judge(o: &Outcome, window: Duration, warning: &[&str], critical: &[&str]) -> verdict::Verdict {
     let module = Module::new(Options {
         mode: Mode::Play,
-        duration: window,
+        duration: Some(window),
         timeout: Duration::from_secs(30),
         warning: warning.iter().map(|s| s.to_string()).collect(),
         critical: critical.iter().map(|s| s.to_string()).collect(),
