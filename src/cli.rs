@@ -1,5 +1,8 @@
 //! The command line: clap's definition, and its translation into [`Options`] and a [`Plan`]. This
 //! is the only module that knows clap; validation is the plan's.
+// The doc comments of the options are their --help text, which writes URLs as rtmp[s]://host[:port]:
+// rustdoc would read the brackets as links.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 use crate::metrics::parse_duration;
 use crate::plan::options::{

@@ -17,7 +17,7 @@ pub fn line(payload: &(dyn Any + Send)) -> String {
     format!("RTMP UNKNOWN - internal error: {first} (please report this as a bug)")
 }
 
-/// Installs the hook: print [`line`] on stdout and exit with 3, from whatever thread panicked.
+/// Installs the hook: print [`line()`] on stdout and exit with 3, from whatever thread panicked.
 /// Writing ignores errors (a closed or full stdout must not panic inside the hook, which would
 /// abort the process with a signal).
 pub fn install() {
