@@ -70,6 +70,11 @@ fn output_file_publishes_a_failure_atomically_and_leaves_no_temporary_file() {
         text.contains("rtmp_probe_not_run_info{kind=\"usage\"} 1"),
         "{text}"
     );
+    // The reason is there for the person who reads the file, as a comment parsers pass over.
+    assert!(
+        text.starts_with("# rtmp-probe UNKNOWN: invalid arguments: ") && text.contains("URL"),
+        "{text}"
+    );
     // A file that cannot be written is UNKNOWN, said on stdout.
     let missing = dir.path().join("no-such-dir").join("rtmp.prom");
     let out = probe::run(&["--output", missing.to_str().unwrap(), &refused]);
@@ -77,6 +82,23 @@ fn output_file_publishes_a_failure_atomically_and_leaves_no_temporary_file() {
     assert!(
         out.stdout
             .starts_with("RTMP UNKNOWN - cannot write --output "),
+        "{out}"
+    );
+    // In the format asked for, with a kind of its own: the operator's path, not the probe's bug.
+    let out = probe::run(&[
+        "-f",
+        "prometheus",
+        "--output",
+        missing.to_str().unwrap(),
+        &refused,
+    ]);
+    assert_eq!(out.code, 3, "{out}");
+    assert!(
+        out.stdout
+            .starts_with("# rtmp-probe UNKNOWN: cannot write --output ")
+            && out
+                .stdout
+                .contains("rtmp_probe_not_run_info{kind=\"output\"} 1"),
         "{out}"
     );
 }
@@ -480,7 +502,12 @@ fn usage_errors_come_in_the_format_asked_for() {
     assert_eq!(report::parse_valid(&out.stdout)["error"]["kind"], "usage");
     let out = probe::run(&["-fprometheus", "notaurl"]);
     assert_eq!(out.code, 3, "{out}");
-    assert!(out.stdout.starts_with("# HELP rtmp_probe_status"), "{out}");
+    assert!(
+        out.stdout
+            .starts_with("# rtmp-probe UNKNOWN: invalid arguments: ")
+            && out.stdout.contains("\n# HELP rtmp_probe_status"),
+        "{out}"
+    );
     crate::targets::promtool_check(&out.stdout);
     let out = probe::run(&["-f", "text", "notaurl"]);
     assert!(

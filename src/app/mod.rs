@@ -46,7 +46,7 @@ fn deliver(sink: &Sink, format: Format, text: &str, state: State) -> i32 {
     match sink.write(text) {
         Ok(()) => state.code(),
         Err(e) => {
-            let text = crate::report::unknown(format, crate::report::NotRun::Internal, &e);
+            let text = crate::report::unknown(format, crate::report::NotRun::Output, &e);
             output::stdout(&text);
             State::Unknown.code()
         }

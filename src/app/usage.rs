@@ -52,7 +52,7 @@ impl Fallback {
     pub fn unknown(&self, message: &str) -> i32 {
         let text = crate::report::unknown(self.format, NotRun::Usage, &self.masker.mask(message));
         if let Err(e) = self.sink.write(&text) {
-            output::stdout(&crate::report::unknown(self.format, NotRun::Internal, &e));
+            output::stdout(&crate::report::unknown(self.format, NotRun::Output, &e));
         }
         State::Unknown.code()
     }

@@ -10,8 +10,11 @@ use serde::Serialize;
 pub enum NotRun {
     /// The command line (or config) cannot be run.
     Usage,
-    /// The probe's own trouble: no async runtime, an --output that cannot be written.
+    /// The probe's own trouble: no async runtime.
     Internal,
+    /// The result could not be written where `--output` says (a missing directory, no space,
+    /// no permission): the operator's path to fix, said on stdout.
+    Output,
 }
 
 impl NotRun {
@@ -19,6 +22,7 @@ impl NotRun {
         match self {
             NotRun::Usage => "usage",
             NotRun::Internal => "internal",
+            NotRun::Output => "output",
         }
     }
 }
@@ -59,8 +63,11 @@ pub fn render(format: Format, why: NotRun, message: &str) -> String {
             };
             serde_json::to_string(&json).unwrap_or_default() + "\n"
         }
+        // The reason as a comment line: parsers (the textfile collector, promtool) pass over
+        // it, a person reading the file or cron's mail sees why nothing was checked.
         Format::Prometheus => format!(
-            "# HELP rtmp_probe_status Nagios state of the check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\
+            "# rtmp-probe UNKNOWN: {message}\n\
+             # HELP rtmp_probe_status Nagios state of the check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\
              # TYPE rtmp_probe_status gauge\n\
              rtmp_probe_status 3\n\
              # HELP rtmp_probe_not_run_info Present with value 1 when the probe could not check anything, with why.\n\
