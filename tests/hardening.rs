@@ -464,6 +464,20 @@ fn the_timeout_bounds_the_whole_run_whatever_the_number_of_targets() {
         .as_str()
         .unwrap()
         .contains("--concurrency"));
+    let summary = r["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(" not checked: ") && !summary.contains("DNS"),
+        "a target never reached has no step to blame: {summary}"
+    );
+    // The aggregate line counts them apart from the targets that failed.
+    args.drain(..2);
+    let out = probe::run(&args);
+    let first = out.stdout.lines().next().unwrap();
+    assert!(
+        first.contains("0 of 40 targets OK; CRITICAL: ")
+            && first.contains("(+39 more, 36 of them not checked)"),
+        "{first}"
+    );
 }
 
 #[test]

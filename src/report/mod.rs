@@ -403,6 +403,10 @@ fn summary(
         .map(|a| a.to_string())
         .unwrap_or_else(|| probe.target.peer());
     if let Some(f) = &outcome.failure {
+        if f.kind == FailureKind::NotChecked {
+            // It never reached a step: no step's wording ("DNS lookup for ... failed") fits.
+            return format!("{} {}", probe.target.peer(), f.message);
+        }
         let what = match f.step {
             Step::Dns => "DNS lookup for",
             Step::TcpConnect => "TCP connection to",

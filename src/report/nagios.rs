@@ -34,8 +34,15 @@ pub fn render_many(reports: &[Report], worst: State, long: bool) -> String {
     let mut problems = reports.iter().filter(|r| r.state != State::Ok);
     if let Some(first) = problems.next() {
         let _ = write!(summary, "; {}: {}", first.status, one_line(&first.summary));
-        let more = problems.count();
-        if more > 0 {
+        let rest: Vec<&Report> = problems.collect();
+        let unchecked = rest
+            .iter()
+            .filter(|r| r.error.as_ref().is_some_and(|e| e.kind == "not_checked"))
+            .count();
+        let more = rest.len();
+        if unchecked > 0 {
+            let _ = write!(summary, " (+{more} more, {unchecked} of them not checked)");
+        } else if more > 0 {
             let _ = write!(summary, " (+{more} more)");
         }
     }
