@@ -40,6 +40,8 @@ Examples:
       before moving encoders to HEVC: does the server keep an Enhanced RTMP HEVC publish?
   rtmp-probe -f prometheus --targets targets.txt --output /var/lib/node-exporter/rtmp.prom
       many targets at once; the file is replaced atomically, failures included
+  rtmp-probe serve --config /etc/rtmp-probe/rtmp-probe.yml
+      the Prometheus exporter (blackbox_exporter's /probe API; rtmp-probe serve --help)
 
 Thresholds: -w/-c take [METRIC=]RANGE (no METRIC: total). RANGE is the Monitoring Plugins syntax:
 10 alerts above 10, 10: below 10, ~:10 above 10, 10:20 outside 10..20, @10:20 inside it. Values

@@ -55,7 +55,7 @@ pub enum TargetError {
     /// Holds the port text when it is only digits (anything else may be a query that slipped in).
     #[error("the port{} is not a number from 1 to 65535", .0.as_deref().map(|p| format!(" {p}")).unwrap_or_default())]
     BadPort(Option<String>),
-    #[error("an IPv6 address must be in brackets, like rtmp://[::1]:1935/live/stream")]
+    #[error("an IPv6 address must be in brackets, like rtmp://[::1]:1935/APP/STREAM")]
     BadIpv6,
     #[error(
         "brackets are only for IPv6 addresses: write rtmp://127.0.0.1/... or rtmp://[::1]/..."

@@ -72,3 +72,20 @@ fn the_examples_of_help_are_in_the_readme_each_on_one_line() {
         );
     }
 }
+
+#[test]
+fn the_readme_synopsis_is_the_usage_line_of_help_and_of_serve() {
+    for args in [&["--help"][..], &["serve", "--help"][..]] {
+        let out = probe::run(args);
+        assert_eq!(out.code, 0, "{out}");
+        let usage = out
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("Usage: "))
+            .expect("--help has a Usage line");
+        assert!(
+            README.lines().any(|l| l == usage),
+            "README's Usage block lacks {usage:?}"
+        );
+    }
+}

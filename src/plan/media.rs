@@ -12,8 +12,13 @@ pub(super) fn media_config(o: &Options) -> Result<MediaConfig, UsageError> {
     match o.mode {
         Mode::Connect => {
             if let Some(flag) = media_option_given(o, true) {
+                let modes = if flag == "--duration" {
+                    "--mode publish and --mode play"
+                } else {
+                    "--mode publish"
+                };
                 return Err(UsageError(format!(
-                    "{flag} only applies to --mode publish (a connect check sends no media; \
+                    "{flag} only applies to {modes} (a connect check sends and reads no media; \
                      --enhanced does apply)"
                 )));
             }

@@ -281,7 +281,7 @@ fn bad_media_options_are_usage_errors_that_name_the_option() {
                 duration: Some(Duration::from_secs(1)),
                 ..Options::default()
             },
-            "--duration only applies to --mode publish",
+            "--duration only applies to --mode publish and --mode play",
         ),
         (
             Options {
