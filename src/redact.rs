@@ -36,6 +36,9 @@ pub fn mask(secret: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     secrets: Vec<String>,
+    /// The secrets that keep no leading characters (passwords, tokens): telling two apart is no
+    /// reason to show a piece of one.
+    hidden: Vec<String>,
     reveal: bool,
 }
 
@@ -43,6 +46,7 @@ impl Redactor {
     pub fn new(reveal: bool) -> Self {
         Redactor {
             secrets: Vec::new(),
+            hidden: Vec::new(),
             reveal,
         }
     }
@@ -62,6 +66,18 @@ impl Redactor {
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
+    /// Adds a secret that is masked as [`MASK`] alone, without the leading characters that
+    /// [`add`](Self::add)'s keep: a password, a token, a query value.
+    pub fn add_hidden(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        self.add(secret);
+        if !self.hidden.iter().any(|s| s == secret) {
+            self.hidden.push(secret.to_string());
+        }
+    }
+
     /// Masks a value known to be secret as a whole (a stream name, a password).
     pub fn field(&self, value: &str) -> String {
         if self.reveal || value.is_empty() {
@@ -79,7 +95,12 @@ impl Redactor {
         let mut out = text.to_string();
         for secret in &self.secrets {
             if secret.len() >= MIN_FREE_TEXT_SECRET && out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), &mask(secret));
+                let masked = if self.hidden.contains(secret) {
+                    MASK.to_string()
+                } else {
+                    mask(secret)
+                };
+                out = out.replace(secret.as_str(), &masked);
             }
         }
         out
@@ -160,6 +181,22 @@ mod tests {
         assert!(!out.contains("stream-key-123"), "{out}");
         // "key" is too short to mask inside free text.
         assert!(out.ends_with(", key"), "{out}");
+    }
+
+    #[test]
+    fn hidden_secrets_keep_no_characters_in_free_text() {
+        let mut r = Redactor::new(false);
+        r.add("stream-key-123");
+        r.add_hidden("sekrit123pw");
+        assert_eq!(
+            r.text("rtmp://u:sekrit123pw@h/live/stream-key-123"),
+            "rtmp://u:***@h/live/stre***"
+        );
+        // Hidden once, hidden for good, whichever way it was added first.
+        r.add("sekrit123pw");
+        r.add("token-abcdef");
+        r.add_hidden("token-abcdef");
+        assert_eq!(r.text("sekrit123pw token-abcdef"), "*** ***");
     }
 
     #[test]

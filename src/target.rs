@@ -222,11 +222,11 @@ impl Target {
             add_stream_secrets(stream, redactor);
         }
         for v in query_values(&self.app) {
-            redactor.add(v);
+            redactor.add_hidden(v);
         }
         if let Some(p) = &self.password {
-            redactor.add(p);
-            redactor.add(&percent_decode(p));
+            redactor.add_hidden(p);
+            redactor.add_hidden(&percent_decode(p));
         }
     }
 
@@ -342,7 +342,7 @@ pub fn add_stream_secrets(stream: &str, redactor: &mut Redactor) {
         redactor.add(base);
     }
     for v in query_values(stream) {
-        redactor.add(v);
+        redactor.add_hidden(v);
     }
 }
 
@@ -350,14 +350,14 @@ pub fn add_stream_secrets(stream: &str, redactor: &mut Redactor) {
 /// query values and the password of its user info.
 pub fn add_url_secrets(url: &str, redactor: &mut Redactor) {
     for v in query_values(url) {
-        redactor.add(v);
+        redactor.add_hidden(v);
     }
     let authority = url.split_once("://").map_or("", |(_, rest)| {
         rest.split(['/', '?']).next().unwrap_or_default()
     });
     if let Some((userinfo, _)) = authority.rsplit_once('@') {
         if let Some((_, password)) = userinfo.split_once(':') {
-            redactor.add(password);
+            redactor.add_hidden(password);
         }
     }
 }

@@ -207,7 +207,7 @@ pub fn redactor(base: &Redactor, auth: Option<&AuthRecord>) -> Option<Redactor> 
     }
     let mut r = base.clone();
     for s in secrets {
-        r.add(s);
+        r.add_hidden(s);
     }
     Some(r)
 }

@@ -75,7 +75,7 @@ impl Session<'_> {
             let next = flow.on_refusal(&said, os_random());
             // Before anything that carries them is sent, logged or traced.
             for secret in flow.secrets() {
-                self.redactor.add(secret);
+                self.redactor.add_hidden(secret);
             }
             record.secrets = flow.secrets().into_iter().map(str::to_string).collect();
             let failed = match &next {
