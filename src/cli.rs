@@ -89,6 +89,12 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = options::DEFAULT_PLAY_START, allow_negative_numbers = true)]
     pub play_start: i64,
 
+    /// --mode roundtrip: play the stream back from this URL (an edge or relay of the origin,
+    /// with its own credentials) instead of the publish target; without a stream name in it,
+    /// the published one.
+    #[arg(long, value_name = "URL")]
+    pub play_url: Option<String>,
+
     /// Application to connect to, instead of the one in the URL.
     #[arg(long)]
     pub app: Option<String>,
@@ -335,6 +341,7 @@ impl Cli {
             max_message_size: self.max_message_size,
             expect: self.expect,
             play_start: self.play_start,
+            play_url: self.play_url.clone(),
             ip_family: if self.ipv4 {
                 Family::Ipv4
             } else if self.ipv6 {

@@ -174,10 +174,13 @@ pub struct Definition {
     pub help: &'static str,
 }
 
-const ALL_MODES: &[&str] = &["connect", "publish", "play"];
-const PUBLISH: &[&str] = &["publish"];
-const STREAM: &[&str] = &["publish", "play"];
+const ALL_MODES: &[&str] = &["connect", "publish", "play", "roundtrip"];
+const PUBLISH: &[&str] = &["publish", "roundtrip"];
+const STREAM: &[&str] = &["publish", "play", "roundtrip"];
 const PLAY: &[&str] = &["play"];
+/// The play steps a round trip's player shares with the play check.
+const PLAYER: &[&str] = &["play", "roundtrip"];
+const ROUNDTRIP: &[&str] = &["roundtrip"];
 
 /// The metrics measured over the play check's watch window: a threshold on one of them needs a
 /// window (`--duration`), or it would judge the first instants of the stream.
@@ -270,7 +273,7 @@ pub const DEFINITIONS: &[Definition] = &[
     Definition {
         name: "play",
         unit: Unit::Seconds,
-        modes: PLAY,
+        modes: PLAYER,
         help: "step: play until NetStream.Play.Start",
     },
     Definition {
@@ -294,7 +297,7 @@ pub const DEFINITIONS: &[Definition] = &[
     Definition {
         name: "close_stream",
         unit: Unit::Seconds,
-        modes: PLAY,
+        modes: PLAYER,
         help: "step: the teardown (closeStream, deleteStream)",
     },
     Definition {
@@ -338,6 +341,115 @@ pub const DEFINITIONS: &[Definition] = &[
         unit: Unit::Count,
         modes: PLAY,
         help: "timestamps that went backwards (critical: 0)",
+    },
+    Definition {
+        name: "play_connect",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "step: the player's connect (also play_dns, play_tcp_connect, play_tls, \
+               play_handshake, play_create_stream)",
+    },
+    Definition {
+        name: "play_dns",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "step: the player's name lookup",
+    },
+    Definition {
+        name: "play_tcp_connect",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "step: the player's TCP connection",
+    },
+    Definition {
+        name: "play_tls",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "step: the player's TLS handshake",
+    },
+    Definition {
+        name: "play_handshake",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "step: the player's RTMP handshake",
+    },
+    Definition {
+        name: "play_create_stream",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "step: the player's createStream",
+    },
+    Definition {
+        name: "receive",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "step: frames back until the publisher's last one and the drain",
+    },
+    Definition {
+        name: "first_frame_back",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "step: from Publish.Start to the first frame the player got back",
+    },
+    Definition {
+        name: "frames_sent",
+        unit: Unit::Count,
+        modes: ROUNDTRIP,
+        help: "video frames the publisher sent",
+    },
+    Definition {
+        name: "frames_received",
+        unit: Unit::Count,
+        modes: ROUNDTRIP,
+        help: "video frames with the probe's marker that came back",
+    },
+    Definition {
+        name: "lost",
+        unit: Unit::Count,
+        modes: ROUNDTRIP,
+        help: "expected frames that never came back (warning: 0)",
+    },
+    Definition {
+        name: "duplicated",
+        unit: Unit::Count,
+        modes: ROUNDTRIP,
+        help: "frames that came back more than once",
+    },
+    Definition {
+        name: "reordered",
+        unit: Unit::Count,
+        modes: ROUNDTRIP,
+        help: "frames that came back after a later one",
+    },
+    Definition {
+        name: "corrupted",
+        unit: Unit::Count,
+        modes: ROUNDTRIP,
+        help: "frames whose checksum does not match (critical: 0)",
+    },
+    Definition {
+        name: "latency_min",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "the fastest frame back (arrival minus the send time in its marker)",
+    },
+    Definition {
+        name: "latency_p50",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "the median frame's latency",
+    },
+    Definition {
+        name: "latency_p95",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "the 95th percentile of the frames' latency",
+    },
+    Definition {
+        name: "latency_max",
+        unit: Unit::Seconds,
+        modes: ROUNDTRIP,
+        help: "the slowest frame back",
     },
 ];
 

@@ -17,7 +17,9 @@ use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
 use crate::redact::Redactor;
 use crate::session::tls::{self, TlsConfig, TlsOptions};
-use crate::session::{Expect, IpFamily, MediaConfig, Mode, PlayConfig, SessionConfig};
+use crate::session::{
+    Expect, IpFamily, MediaConfig, Mode, PlayConfig, PlayTarget, RoundtripConfig, SessionConfig,
+};
 use crate::target::Target;
 use crate::verdict::{State, Thresholds};
 use options::{Choice, ExpectName, Family, Handshake, StateName};
@@ -173,6 +175,15 @@ impl Module {
             check_play(o, &thresholds)?;
             play_defaults(&mut thresholds);
         }
+        if o.mode == options::Mode::Roundtrip {
+            roundtrip_defaults(&mut thresholds);
+        } else if o.play_url.is_some() {
+            return Err(UsageError(
+                "--play-url only applies to --mode roundtrip (where the stream is played back \
+                 from)"
+                    .into(),
+            ));
+        }
         default_cert_days(&mut thresholds);
         let timeout_state = match o.timeout_state {
             StateName::Ok => State::Ok,
@@ -254,8 +265,15 @@ impl Module {
             }
             false => None,
         };
+        let roundtrip = match o.mode {
+            options::Mode::Roundtrip => {
+                Some(self.roundtrip_config(&target, stream.as_deref(), &mut redactor)?)
+            }
+            _ => None,
+        };
         let mut session = self.session_config(&target, stream, redactor);
         session.tls = tls;
+        session.roundtrip = roundtrip;
         Ok(Probe {
             id: target_id(url),
             target,
@@ -307,7 +325,9 @@ impl Module {
                 "{origin}: no application; write rtmp://HOST/APP/STREAM or give --app"
             )));
         }
-        if o.mode == options::Mode::Publish && target.stream.is_none() {
+        if matches!(o.mode, options::Mode::Publish | options::Mode::Roundtrip)
+            && target.stream.is_none()
+        {
             return Err(UsageError(format!(
                 "{origin}: no stream name to publish; write rtmp://HOST/APP/STREAM, give \
                  --stream, or use --mode connect"
@@ -364,6 +384,7 @@ impl Module {
                 options::Mode::Publish => Mode::Publish,
                 options::Mode::Connect => Mode::Connect,
                 options::Mode::Play => Mode::Play,
+                options::Mode::Roundtrip => Mode::Roundtrip,
             },
             stream,
             connect,
@@ -394,7 +415,66 @@ impl Module {
                 },
                 gap_threshold: stall_threshold(&self.thresholds),
             },
+            roundtrip: None,
         }
+    }
+
+    /// A round trip's player: `--play-url` (its own credentials, TLS and stream, masked like
+    /// the main URL's) or the publish target itself, with a player's connect and the stream
+    /// name as published (placeholders expanded once, so both sides name the same stream).
+    fn roundtrip_config(
+        &self,
+        target: &Target,
+        published: Option<&str>,
+        redactor: &mut Redactor,
+    ) -> Result<RoundtripConfig, UsageError> {
+        let o = &self.options;
+        let (play, from_url) = match &o.play_url {
+            Some(url) => {
+                let t = Target::parse(url).map_err(|e| UsageError(format!("--play-url: {e}")))?;
+                t.add_secrets(redactor);
+                if let Some(s) = &t.stream {
+                    crate::target::add_stream_secrets(s, redactor);
+                }
+                if t.app.is_empty() {
+                    return Err(UsageError(
+                        "--play-url: no application; write rtmp://HOST/APP[/STREAM]".into(),
+                    ));
+                }
+                (t, true)
+            }
+            None => (target.clone(), false),
+        };
+        let stream = match (&o.play_url, &play.stream) {
+            (Some(_), Some(s)) => s.clone(),
+            _ => published.unwrap_or_default().to_string(),
+        };
+        let tls = match play.is_tls() {
+            true => {
+                let config = self.tls_config()?;
+                config
+                    .server_name_for(&play.host)
+                    .map_err(|e| UsageError(format!("--play-url: {e}")))?;
+                Some(config)
+            }
+            false => None,
+        };
+        let mut connect = ConnectProperties::new(&play.app, play.tc_url());
+        connect.flash_ver = ConnectProperties::PLAYER_FLASH_VER.to_owned();
+        connect.connection_type.clear();
+        Ok(RoundtripConfig {
+            play: PlayTarget {
+                host: play.host.clone(),
+                port: play.port,
+                stream,
+                connect,
+                tls,
+                credentials: play.credentials(),
+            },
+            play_url: from_url,
+            drain: crate::session::DEFAULT_DRAIN,
+            link: None,
+        })
     }
 }
 
@@ -449,6 +529,26 @@ fn play_defaults(thresholds: &mut Thresholds) {
             thresholds.critical.items.push(Threshold {
                 metric,
                 range: Range::above(limit),
+            });
+        }
+    }
+}
+
+/// The round trip's default thresholds, where `-w`/`-c` set none of their own on the metric:
+/// critical on any corrupted frame, warning on any frame lost after the drain
+/// (docs/DECISIONS.md).
+fn roundtrip_defaults(thresholds: &mut Thresholds) {
+    for (limits, name) in [
+        (&mut thresholds.critical, "corrupted"),
+        (&mut thresholds.warning, "lost"),
+    ] {
+        let Some(metric) = crate::metrics::definition(name) else {
+            continue;
+        };
+        if limits.for_metric(name).is_none() {
+            limits.items.push(Threshold {
+                metric,
+                range: Range::above(0.0),
             });
         }
     }

@@ -38,5 +38,6 @@ pub(crate) fn config() -> SessionConfig {
         limits: Limits::default(),
         redactor,
         play: PlayConfig::default(),
+        roundtrip: None,
     }
 }
