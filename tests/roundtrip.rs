@@ -242,3 +242,202 @@ fn a_roundtrip_whose_player_cannot_reach_the_play_url_says_so_and_is_critical() 
     );
     assert!(out.elapsed < Duration::from_secs(10) + SLACK);
 }
+
+/// What a scripted relay does to the frames it got from the publisher, by marker sequence
+/// number, before it plays them to the player.
+#[derive(Clone, Copy)]
+enum Relay {
+    /// Relays nothing: the player gets Play.Start and then silence.
+    Nothing,
+    /// Holds frame 5 back until after frame 6, sends frame 10 twice, flips a byte in frame
+    /// 15's picture data, drops frame 20; relays the rest as it came.
+    Altered,
+}
+
+/// A scripted server that accepts a publish on one connection and a play on the other (in
+/// whichever order they come), and plays the publisher's video to the player as `relay` says.
+fn relay_server(relay: Relay) -> crate::support::script::Served {
+    use crate::support::script::{on_status, serve_n, CSID_NGINX_STATUS};
+    use rtmp_probe::media::synth::find_marker;
+    use rtmp_probe::protocol::message::Message;
+    use std::sync::mpsc;
+    use std::sync::Mutex;
+    // The publisher's video tag bodies, then `None` once it left.
+    let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
+    let (tx, rx) = (Mutex::new(tx), Mutex::new(rx));
+    serve_n(2, move |c| {
+        c.handshake()?;
+        c.serve_connect()?;
+        c.serve_create_stream()?;
+        let asked = c.wait_for(|m| match m {
+            Message::Command { command, .. }
+                if command.name == "publish" || command.name == "play" =>
+            {
+                Some(command.name.clone())
+            }
+            _ => None,
+        })?;
+        if asked == "publish" {
+            c.send_command(
+                CSID_NGINX_STATUS,
+                1,
+                on_status("status", "NetStream.Publish.Start", "Start publishing"),
+            )?;
+            let send = |v: Option<Vec<u8>>| {
+                if let Ok(tx) = tx.lock() {
+                    let _ = tx.send(v);
+                }
+            };
+            loop {
+                match c.next_message()? {
+                    Message::Video(payload) => send(Some(payload.to_vec())),
+                    Message::Command { command, .. } if command.name == "deleteStream" => {
+                        send(None);
+                        return c.close();
+                    }
+                    _ => {}
+                }
+            }
+        }
+        c.send_command(
+            CSID_NGINX_STATUS,
+            1,
+            on_status("status", "NetStream.Play.Start", "Start live"),
+        )?;
+        let rx = rx.lock().map_err(|_| std::io::Error::other("poisoned"))?;
+        let mut held = None;
+        while let Ok(Some(body)) = rx.recv_timeout(Duration::from_secs(10)) {
+            if let Relay::Nothing = relay {
+                continue;
+            }
+            let seq = find_marker(&body).map(|m| m.seq);
+            let mut out = vec![body.clone()];
+            match seq {
+                Some(5) => {
+                    held = Some(body);
+                    continue;
+                }
+                Some(6) => out.extend(held.take()),
+                Some(10) => out.push(body),
+                Some(15) => {
+                    let mut bad = body;
+                    if let Some(last) = bad.last_mut() {
+                        *last ^= 0x5a;
+                    }
+                    out = vec![bad];
+                }
+                Some(20) => continue,
+                _ => {}
+            }
+            for body in out {
+                c.send(6, 1, Message::Video(body.into()))?;
+            }
+        }
+        c.hold()
+    })
+}
+
+#[test]
+fn a_server_that_accepts_the_publish_and_relays_nothing_is_critical_and_says_how_far_each_side_got()
+{
+    let server = relay_server(Relay::Nothing);
+    let (out, r) = roundtrip(
+        &["--duration", "1s", "-t", "5s"],
+        &server.url("live", "qx7-rt"),
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert_eq!(r["error"]["step"], "first_frame_back", "{r:#}");
+    assert_eq!(r["error"]["kind"], "no_media");
+    let message = r["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the publish was accepted and sent 30 frames, the player got NetStream.Play.Start, but no frame came back within ")
+            && message.ends_with("of NetStream.Publish.Start (the last frame and a 1.0 s drain)"),
+        "{message}"
+    );
+    assert_eq!(r["roundtrip"]["frames_received"], 0);
+    assert_eq!(r["roundtrip"]["lost"], 30);
+    assert!(r["roundtrip"]["latency_ms"].is_null());
+    // The last frame at 1 s, the drain, the teardowns: well within the timeout.
+    assert!(
+        out.elapsed < Duration::from_secs(5) + SLACK,
+        "{:?}",
+        out.elapsed
+    );
+    let summary = r["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("roundtrip through 127.0.0.1:"),
+        "{summary}"
+    );
+    let _ = server.finish();
+}
+
+#[test]
+fn a_relay_that_reorders_duplicates_corrupts_and_drops_frames_has_each_counted_as_such() {
+    let server = relay_server(Relay::Altered);
+    let (out, r) = roundtrip(&["--duration", "1s"], &server.url("live", "qx7-rt"));
+    let rt = &r["roundtrip"];
+    assert_eq!(rt["frames_sent"], 30, "{rt:#}");
+    assert_eq!(rt["reordered"], 1, "{rt:#}");
+    assert_eq!(rt["duplicated"], 1, "{rt:#}");
+    assert_eq!(rt["corrupted"], 1, "{rt:#}");
+    assert_eq!(rt["lost"], 1, "{rt:#}");
+    assert_eq!(rt["frames_received"], 30, "29 relayed, one twice: {rt:#}");
+    // Corrupted is critical by default (lost only warns): what is wrong comes first.
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert_eq!(r["status"], "CRITICAL");
+    let crossed: Vec<&str> = r["crossings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["metric"].as_str())
+        .collect();
+    assert_eq!(crossed, ["corrupted"]);
+    let summary = r["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("1 lost, 1 corrupted, 1 duplicated, 1 reordered"),
+        "{summary}"
+    );
+    let _ = server.finish();
+}
+
+#[test]
+fn a_lost_frame_alone_warns_and_a_threshold_can_make_it_critical() {
+    let server = relay_server(Relay::Altered);
+    let (out, r) = roundtrip(
+        &["--duration", "1s", "-c", "corrupted=5", "-c", "lost=0"],
+        &server.url("live", "qx7-rt"),
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert_eq!(r["crossings"][0]["metric"], "lost", "{r:#}");
+    let server = {
+        let _ = server.finish();
+        relay_server(Relay::Altered)
+    };
+    let (out, r) = roundtrip(
+        &["--duration", "1s", "-c", "corrupted=5"],
+        &server.url("live", "qx7-rt"),
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(r["crossings"][0]["metric"], "lost", "{r:#}");
+    let _ = server.finish();
+}
+
+#[test]
+fn a_refused_publish_is_reported_as_the_publish_failure_it_is() {
+    let nginx = Nginx::builder()
+        .application("closed", "live on; deny publish all;")
+        .start();
+    let (out, r) = roundtrip(&["--duration", "1s"], &nginx.url("closed", "rt-refused"));
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    let step = r["error"]["step"].as_str().unwrap();
+    assert!(
+        ["publish", "connect", "create_stream", "verify"].contains(&step),
+        "the publisher's step: {r:#}"
+    );
+    assert!(
+        r["summary"].as_str().unwrap().contains("127.0.0.1"),
+        "{}",
+        r["summary"]
+    );
+    assert!(out.elapsed < Duration::from_secs(10) + SLACK);
+}
