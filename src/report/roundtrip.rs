@@ -60,3 +60,42 @@ impl RoundtripReport {
         }
     }
 }
+
+impl RoundtripReport {
+    /// The text format's line: "roundtrip: 90 of 90 expected frames back (90 received), 0 lost,
+    /// ...; latency min/p50/p95/max 0.2/0.4/0.6/0.7 ms; first frame back after 7.7 ms; played
+    /// back from 127.0.0.1:1935".
+    pub fn line(&self) -> String {
+        let distinct = self
+            .frames_received
+            .saturating_sub(self.duplicated)
+            .saturating_sub(self.foreign);
+        let mut s = format!(
+            "roundtrip: {distinct} of {} expected frames back ({} received, {} sent, {} before the \
+             join), {} lost, {} corrupted, {} duplicated, {} reordered, {} foreign",
+            self.expected,
+            self.frames_received,
+            self.frames_sent,
+            self.before_join,
+            self.lost,
+            self.corrupted,
+            self.duplicated,
+            self.reordered,
+            self.foreign
+        );
+        if let Some(l) = &self.latency_ms {
+            s.push_str(&format!(
+                "; latency min/p50/p95/max {}/{}/{}/{} ms",
+                l.min, l.p50, l.p95, l.max
+            ));
+        }
+        if let Some(first) = self.first_frame_back_ms {
+            s.push_str(&format!("; first frame back after {first} ms"));
+        }
+        if let Some(a) = &self.play_address {
+            let from = if self.play_url { " (--play-url)" } else { "" };
+            s.push_str(&format!("; played back from {a}{from}"));
+        }
+        s
+    }
+}

@@ -40,6 +40,37 @@ pub const DEFAULT_DRAIN: Duration = Duration::from_secs(1);
 
 /// Runs both sessions of a round trip and makes one outcome of them.
 pub(super) async fn run(cfg: &SessionConfig) -> Outcome {
+    run_linked(cfg, None).await
+}
+
+/// [`run`] over two connected streams (in-memory pipes in tests): the publisher's and the
+/// player's, each starting at the handshake.
+#[cfg(test)]
+pub(crate) async fn run_over(
+    cfg: &SessionConfig,
+    publisher: super::transport::BoxStream,
+    player: super::transport::BoxStream,
+) -> Outcome {
+    run_linked(cfg, Some((publisher, player))).await
+}
+
+/// One session of the round trip: dialled, or over a stream given (tests).
+async fn one(cfg: &SessionConfig, stream: Option<super::transport::BoxStream>) -> Outcome {
+    match stream {
+        #[cfg(test)]
+        Some(stream) => super::run_over(cfg, stream).await,
+        _ => super::run_one(cfg).await,
+    }
+}
+
+async fn run_linked(
+    cfg: &SessionConfig,
+    streams: Option<(super::transport::BoxStream, super::transport::BoxStream)>,
+) -> Outcome {
+    let (publisher_stream, player_stream) = match streams {
+        Some((a, b)) => (Some(a), Some(b)),
+        None => (None, None),
+    };
     let Some(rt) = &cfg.roundtrip else {
         let mut outcome = Outcome::empty(std::time::SystemTime::now());
         outcome.failure = Some(Failure {
@@ -72,12 +103,12 @@ pub(super) async fn run(cfg: &SessionConfig) -> Outcome {
     };
     let (published, played) = tokio::join!(
         async {
-            let outcome = super::run_one(&publisher).await;
+            let outcome = one(&publisher, publisher_stream).await;
             link.publisher_done(tokio::time::Instant::now());
             outcome
         },
         async {
-            let outcome = super::run_one(&player).await;
+            let outcome = one(&player, player_stream).await;
             link.player_ended();
             outcome
         }

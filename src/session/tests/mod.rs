@@ -5,6 +5,7 @@ mod media;
 mod peer;
 mod play;
 mod publish;
+mod roundtrip;
 
 use super::{IpFamily, PlayConfig, Scenario, SessionConfig};
 use crate::protocol::command::ConnectProperties;
