@@ -240,6 +240,19 @@ impl Module {
             .clone()
     }
 
+    /// The TLS configuration of `target` when it is `rtmps://` (its host checked as a server
+    /// name); `origin` names it in errors.
+    fn tls_for(&self, target: &Target, origin: &str) -> Result<Option<Arc<TlsConfig>>, UsageError> {
+        if !target.is_tls() {
+            return Ok(None);
+        }
+        let config = self.tls_config()?;
+        config
+            .server_name_for(&target.host)
+            .map_err(|e| UsageError(format!("{origin}: {e}")))?;
+        Ok(Some(config))
+    }
+
     /// The probe of one target. `origin` names where the URL came from in errors ("URL",
     /// "targets.txt line 3").
     pub fn probe(&self, origin: &str, url: &str) -> Result<Probe, UsageError> {
@@ -255,16 +268,7 @@ impl Module {
         for url in [&o.tc_url, &o.page_url, &o.swf_url].into_iter().flatten() {
             crate::target::add_url_secrets(url, &mut redactor);
         }
-        let tls = match target.is_tls() {
-            true => {
-                let config = self.tls_config()?;
-                config
-                    .server_name_for(&target.host)
-                    .map_err(|e| UsageError(format!("{origin}: {e}")))?;
-                Some(config)
-            }
-            false => None,
-        };
+        let tls = self.tls_for(&target, origin)?;
         let roundtrip = match o.mode {
             options::Mode::Roundtrip => {
                 Some(self.roundtrip_config(&target, stream.as_deref(), &mut redactor)?)
@@ -449,16 +453,7 @@ impl Module {
             (Some(_), Some(s)) => s.clone(),
             _ => published.unwrap_or_default().to_string(),
         };
-        let tls = match play.is_tls() {
-            true => {
-                let config = self.tls_config()?;
-                config
-                    .server_name_for(&play.host)
-                    .map_err(|e| UsageError(format!("--play-url: {e}")))?;
-                Some(config)
-            }
-            false => None,
-        };
+        let tls = self.tls_for(&play, "--play-url")?;
         let mut connect = ConnectProperties::new(&play.app, play.tc_url());
         connect.flash_ver = ConnectProperties::PLAYER_FLASH_VER.to_owned();
         connect.connection_type.clear();
