@@ -45,7 +45,10 @@ def ffmpeg_publish(url: str) -> list[str]:
 
 
 def ffmpeg_play(url: str) -> list[str]:
-    return ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", url, "-t", str(SECONDS), "-c", "copy", "-f", "null", "-"]
+    # Half a second short of the media: ffmpeg does not end at the publisher's unpublish, so
+    # asking for all of it would wait for a last packet that never comes.
+    return ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", url, "-t", str(SECONDS - 0.5), "-c", "copy", "-f",
+            "null", "-"]
 
 
 def pair(url: str, rss_only: bool = False) -> tuple[b.Run, b.Run]:

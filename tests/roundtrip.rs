@@ -441,3 +441,32 @@ fn a_refused_publish_is_reported_as_the_publish_failure_it_is() {
     );
     assert!(out.elapsed < Duration::from_secs(10) + SLACK);
 }
+
+#[test]
+fn a_roundtrip_played_back_over_rtmps_goes_through_the_same_transport() {
+    use crate::support::tls::{Case, Listener, Pki, TlsFront};
+    let nginx = Nginx::start();
+    let pki = Pki::new();
+    let front = TlsFront::start_with(&pki, nginx.rtmp_port(), &[Listener::Cert(Case::Good)]);
+    let play = format!("rtmps://localhost:{}/live", front.cert_port(Case::Good));
+    let ca = pki.ca_file();
+    let (out, r) = roundtrip(
+        &[
+            "--duration",
+            "1s",
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--play-url",
+            &play,
+        ],
+        &nginx.url("live", "rt-tls"),
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, front.error_log());
+    assert_all_back(&r, 30);
+    let steps = report::step_names(&r);
+    assert!(steps.iter().any(|s| s == "play_tls"), "{steps:?}");
+    assert!(
+        !steps.iter().any(|s| s == "tls"),
+        "the publisher is plain: {steps:?}"
+    );
+}

@@ -6,6 +6,7 @@
 
 mod media;
 pub mod options;
+mod roundtrip;
 mod targets;
 
 pub use options::Options;
@@ -17,9 +18,7 @@ use crate::protocol::handshake::HandshakeMode;
 use crate::protocol::Limits;
 use crate::redact::Redactor;
 use crate::session::tls::{self, TlsConfig, TlsOptions};
-use crate::session::{
-    Expect, IpFamily, MediaConfig, Mode, PlayConfig, PlayTarget, RoundtripConfig, SessionConfig,
-};
+use crate::session::{Expect, IpFamily, MediaConfig, Mode, PlayConfig, SessionConfig};
 use crate::target::Target;
 use crate::verdict::{State, Thresholds};
 use options::{Choice, ExpectName, Family, Handshake, StateName};
@@ -176,7 +175,7 @@ impl Module {
             play_defaults(&mut thresholds);
         }
         if o.mode == options::Mode::Roundtrip {
-            roundtrip_defaults(&mut thresholds);
+            roundtrip::defaults(&mut thresholds);
         } else if o.play_url.is_some() {
             return Err(UsageError(
                 "--play-url only applies to --mode roundtrip (where the stream is played back \
@@ -422,55 +421,6 @@ impl Module {
             roundtrip: None,
         }
     }
-
-    /// A round trip's player: `--play-url` (its own credentials, TLS and stream, masked like
-    /// the main URL's) or the publish target itself, with a player's connect and the stream
-    /// name as published (placeholders expanded once, so both sides name the same stream).
-    fn roundtrip_config(
-        &self,
-        target: &Target,
-        published: Option<&str>,
-        redactor: &mut Redactor,
-    ) -> Result<RoundtripConfig, UsageError> {
-        let o = &self.options;
-        let (play, from_url) = match &o.play_url {
-            Some(url) => {
-                let t = Target::parse(url).map_err(|e| UsageError(format!("--play-url: {e}")))?;
-                t.add_secrets(redactor);
-                if let Some(s) = &t.stream {
-                    crate::target::add_stream_secrets(s, redactor);
-                }
-                if t.app.is_empty() {
-                    return Err(UsageError(
-                        "--play-url: no application; write rtmp://HOST/APP[/STREAM]".into(),
-                    ));
-                }
-                (t, true)
-            }
-            None => (target.clone(), false),
-        };
-        let stream = match (&o.play_url, &play.stream) {
-            (Some(_), Some(s)) => s.clone(),
-            _ => published.unwrap_or_default().to_string(),
-        };
-        let tls = self.tls_for(&play, "--play-url")?;
-        let mut connect = ConnectProperties::new(&play.app, play.tc_url());
-        connect.flash_ver = ConnectProperties::PLAYER_FLASH_VER.to_owned();
-        connect.connection_type.clear();
-        Ok(RoundtripConfig {
-            play: PlayTarget {
-                host: play.host.clone(),
-                port: play.port,
-                stream,
-                connect,
-                tls,
-                credentials: play.credentials(),
-            },
-            play_url: from_url,
-            drain: crate::session::DEFAULT_DRAIN,
-            link: None,
-        })
-    }
 }
 
 /// The default stall threshold of the play check, and its default critical `max_gap`.
@@ -524,26 +474,6 @@ fn play_defaults(thresholds: &mut Thresholds) {
             thresholds.critical.items.push(Threshold {
                 metric,
                 range: Range::above(limit),
-            });
-        }
-    }
-}
-
-/// The round trip's default thresholds, where `-w`/`-c` set none of their own on the metric:
-/// critical on any corrupted frame, warning on any frame lost after the drain
-/// (docs/DECISIONS.md).
-fn roundtrip_defaults(thresholds: &mut Thresholds) {
-    for (limits, name) in [
-        (&mut thresholds.critical, "corrupted"),
-        (&mut thresholds.warning, "lost"),
-    ] {
-        let Some(metric) = crate::metrics::definition(name) else {
-            continue;
-        };
-        if limits.for_metric(name).is_none() {
-            limits.items.push(Threshold {
-                metric,
-                range: Range::above(0.0),
             });
         }
     }

@@ -33,7 +33,8 @@ pub(crate) enum Ended {
 }
 
 impl Session<'_> {
-    /// The `receive` step, from `Play.Start` to the end of the drain.
+    /// The `receive` step, from `Play.Start` to the end of the drain. It lasts as long as the
+    /// publisher sends, like the `media` step, so only the run's `--timeout` bounds it.
     pub(crate) async fn receive(
         &mut self,
         link: &Link,
@@ -41,7 +42,8 @@ impl Session<'_> {
         drain: Duration,
     ) -> Result<Ended, Failure> {
         let clock = self.begin(Step::Receive);
-        let r = self.receiving(&clock.deadline, link, tally, drain).await;
+        let overall = self.record.overall();
+        let r = self.receiving(&overall, link, tally, drain).await;
         self.end(&clock, r.is_ok());
         r
     }
@@ -53,7 +55,6 @@ impl Session<'_> {
         tally: &mut Tally,
         drain: Duration,
     ) -> Result<Ended, Failure> {
-        let overall = self.record.overall();
         loop {
             let state = link.state();
             let now = Instant::now();
@@ -90,7 +91,7 @@ impl Session<'_> {
                     }
                 }
                 Err(Fault::Timeout) if wait.is(LOOK) || wait.is(DRAIN) => {}
-                Err(Fault::Timeout) if wait.at >= overall.at => return Ok(Ended::TimedOut),
+                Err(Fault::Timeout) if wait.at >= bound.at => return Ok(Ended::TimedOut),
                 Err(f) => {
                     let done = link.state().publisher_done.is_some();
                     let closed = matches!(f, Fault::Eof(_) | Fault::Reset);
