@@ -144,23 +144,15 @@ def main() -> None:
     t1 = b.table(["process (10 s: 320x180, 30 fps, key frame every 2 s, AAC 48 kHz stereo)",
                   "CPU user+sys, median (min–max)", "user / sys", "of one core over 10 s", "wall", "peak RSS"], rows)
     t2 = b.table(["against the round trip's", "CPU (ratio of medians)", "peak RSS"], ratios)
-    body = "\n".join([
+    intro = (
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/roundtrip.py --rounds {args.rounds}` "
         f"against one private nginx-rtmp on loopback, the three in a random order each round; CPU is each process's "
         f"own rusage (the ffmpeg pair: both summed), peak RSS from one more run of each under GNU time (the pair: "
         f"both peaks summed). {b.first_line([probe, '--version'])} (the shipped static build). "
         f"The round trip's own figures, last round: {latencies[-1] if latencies else '?'}. Load average "
-        f"{load_before} before, {load_after} after; {b.cpu_model()}, 2 CPUs shared with other work.",
-        "",
-        t1,
-        "",
-        t2,
-    ])
-    print(t1)
-    print()
-    print(t2)
-    if not args.no_write:
-        b.replace_block("roundtrip", body)
+        f"{load_before} before, {load_after} after; {b.cpu_model()}, 2 CPUs shared with other work."
+    )
+    b.report("roundtrip", intro, [t1, t2], write=not args.no_write)
 
 
 if __name__ == "__main__":

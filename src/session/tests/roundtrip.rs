@@ -233,3 +233,39 @@ async fn nothing_relayed_is_no_media_at_first_frame_back_by_the_end_of_the_drain
         "{receive:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_player_dropped_while_the_publisher_still_sends_fails_at_receive_saying_how_far() {
+    let cfg = roundtrip_config(Duration::from_secs(1), Duration::from_secs(5));
+    let (publisher_end, publisher_peer) = pair();
+    let (player_end, mut player_peer) = pair();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (outcome, _, _) = tokio::join!(
+        run_over(&cfg, publisher_end, player_end),
+        publisher(publisher_peer, tx),
+        async move {
+            playing_after(&mut player_peer, Duration::ZERO).await;
+            for _ in 0..3 {
+                if let Some((_, body)) = rx.recv().await {
+                    player_peer.send(6, 1, Message::Video(body.into())).await;
+                }
+            }
+            player_peer.close().await;
+            // The publisher goes on; its frames are read and dropped.
+            while rx.recv().await.is_some() {}
+        }
+    );
+    let f = outcome.failure.as_ref().expect("a failure");
+    assert_eq!(
+        (f.step, f.kind),
+        (Step::Receive, FailureKind::Closed),
+        "{f:?}"
+    );
+    assert!(
+        f.message
+            .contains("while the publisher was still sending (3 of "),
+        "{}",
+        f.message
+    );
+    assert_eq!(back(&outcome).frames_received, 3);
+}
