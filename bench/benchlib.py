@@ -456,6 +456,14 @@ def probe_size(probe: str) -> str:
 # --- docs/BENCHMARKS.md ---------------------------------------------------------------------------
 
 
+def report(name: str, intro: str, tables: list[str], write: bool) -> None:
+    """Prints the tables, and with `write` puts the intro and the tables in the document's block
+    `name` (see replace_block)."""
+    print("\n\n".join(tables))
+    if write:
+        replace_block(name, "\n\n".join([intro, *tables]))
+
+
 def replace_block(name: str, body: str, path: Path = DOC) -> None:
     """Replaces the text between `<!-- BEGIN name -->` and `<!-- END name -->` in the document,
     leaving everything else (the written analysis) alone."""

@@ -36,6 +36,10 @@ Examples:
       diagnose by hand: every step, what the server said, hex dumps on stderr
   rtmp-probe --duration 5s -t 15s --size 1280x720 rtmp://ingest.example.com/live/monitor-{random}
       publish 5 s of synthetic H.264 and AAC (no encoder needed), watched for drops
+  rtmp-probe --mode roundtrip rtmp://ingest.example.com/live/monitor-{random}
+      publish 3 s of synthetic media and play it back: every frame counted, its latency
+  rtmp-probe --mode roundtrip --play-url rtmp://edge/live rtmp://origin/live/monitor-{random}
+      through an edge: published to the origin, played back from the edge that relays it
   rtmp-probe --video hevc --format text rtmp://ingest.example.com/live/monitor-{random}
       before moving encoders to HEVC: does the server keep an Enhanced RTMP HEVC publish?
   rtmp-probe -f prometheus --targets targets.txt --output /var/lib/node-exporter/rtmp.prom
@@ -80,7 +84,7 @@ pub struct Cli {
     pub concurrency: usize,
 
     /// publish: the whole publish session; connect: stop after connect; play: play the stream
-    /// and watch its media.
+    /// and watch its media; roundtrip: publish synthetic media and play it back.
     #[arg(long, default_value_t = options::Mode::Publish, value_parser = choice::<options::Mode>())]
     pub mode: options::Mode,
 
@@ -93,6 +97,12 @@ pub struct Cli {
     /// up a recorded stream from that point), as ffmpeg sends it.
     #[arg(long, value_name = "N", default_value_t = options::DEFAULT_PLAY_START, allow_negative_numbers = true)]
     pub play_start: i64,
+
+    /// --mode roundtrip: play the stream back from this URL (an edge or relay of the origin,
+    /// with its own credentials) instead of the publish target; without a stream name in it,
+    /// the published one.
+    #[arg(long, value_name = "URL")]
+    pub play_url: Option<String>,
 
     /// Application to connect to, instead of the one in the URL.
     #[arg(long)]
@@ -205,7 +215,8 @@ pub struct Cli {
 
     /// publish: after verify, send live-paced synthetic media for this long (e.g. 3s), watched
     /// for drops and error statuses. play: watch the media for this long after the first
-    /// keyframe (default: stop at the first keyframe). --timeout must be longer.
+    /// keyframe (default: stop at the first keyframe). roundtrip: the media played back
+    /// (default 3s). --timeout must be longer.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<Duration>,
 
@@ -340,6 +351,7 @@ impl Cli {
             max_message_size: self.max_message_size,
             expect: self.expect,
             play_start: self.play_start,
+            play_url: self.play_url.clone(),
             ip_family: if self.ipv4 {
                 Family::Ipv4
             } else if self.ipv6 {

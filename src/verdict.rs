@@ -154,6 +154,35 @@ pub fn measured(outcome: &Outcome) -> Vec<Metric> {
     if let Some(media) = &outcome.media {
         out.extend(play::metrics(media));
     }
+    if let Some(rt) = &outcome.roundtrip {
+        out.extend(roundtrip_metrics(rt));
+    }
+    out
+}
+
+/// The round trip's counts, and its latencies when a frame came back.
+fn roundtrip_metrics(rt: &crate::session::RoundtripOutcome) -> Vec<Metric> {
+    let count = |name, v: u64| Metric {
+        name,
+        unit: Unit::Count,
+        value: v as f64,
+    };
+    let mut out = vec![
+        count("frames_sent", rt.frames_sent),
+        count("frames_received", rt.frames_received),
+        count("lost", rt.lost),
+        count("duplicated", rt.duplicated),
+        count("reordered", rt.reordered),
+        count("corrupted", rt.corrupted),
+    ];
+    if let Some(l) = rt.latency {
+        out.extend([
+            Metric::seconds("latency_min", l.min),
+            Metric::seconds("latency_p50", l.p50),
+            Metric::seconds("latency_p95", l.p95),
+            Metric::seconds("latency_max", l.max),
+        ]);
+    }
     out
 }
 
@@ -273,6 +302,7 @@ mod tests {
             published: None,
             notes: Vec::new(),
             media: None,
+            roundtrip: None,
         }
     }
 

@@ -73,6 +73,42 @@ fn a_publish_probe_of_nginx_rtmp_succeeds_with_blackbox_names_and_passes_promtoo
 }
 
 #[test]
+fn a_roundtrip_module_publishes_plays_back_and_exposes_what_came_back() {
+    let nginx = Nginx::start();
+    let extra = "  roundtrip: {mode: roundtrip, timeout: 5s, duration: 1s, fps: 20}\n";
+    let ex = Exporter::start(&config(&["127.0.0.1"], extra), &[]);
+    let r = ex.probe(&nginx.url("live", "exporter-rt-{random}"), "roundtrip");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.sample("probe_success"), Some(1.0), "{}", r.body);
+    assert_eq!(r.sample("probe_rtmp_status"), Some(0.0), "{}", r.body);
+    assert_eq!(r.sample("probe_rtmp_frames_sent"), Some(20.0), "{}", r.body);
+    assert_eq!(
+        r.sample("probe_rtmp_frames_received"),
+        Some(20.0),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.sample("probe_rtmp_lost"), Some(0.0), "{}", r.body);
+    let p95 = r.sample("probe_rtmp_latency_p95_seconds").unwrap();
+    assert!(p95 > 0.0 && p95 < 1.0, "{p95}");
+    for phase in [
+        "publish",
+        "media",
+        "play_connect",
+        "receive",
+        "first_frame_back",
+    ] {
+        assert!(
+            r.sample(&format!("probe_rtmp_duration_seconds{{phase=\"{phase}\"}}"))
+                .is_some(),
+            "{phase}: {}",
+            r.body
+        );
+    }
+    promtool_check(&r.body);
+}
+
+#[test]
 fn a_closed_port_is_probe_success_0_with_the_failure_named() {
     let ex = Exporter::start(&loopback(), &[]);
     let port = closed_port();

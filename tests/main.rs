@@ -21,6 +21,7 @@ mod media;
 mod play;
 mod publish;
 mod publish_media;
+mod roundtrip;
 mod rtmps;
 mod secrets;
 mod synth;

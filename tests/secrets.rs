@@ -105,3 +105,48 @@ fn no_piece_of_a_long_secret_shows_in_any_format_verbosity_trace_or_error_path()
         assert_no_piece("a parse error", &out.stderr, &secrets);
     }
 }
+
+#[test]
+fn no_piece_of_a_secret_shows_in_a_roundtrip_or_its_play_url_on_success_or_failure() {
+    let key = secret("rtkey", 300);
+    let token = secret("rttok", 260);
+    let play_token = secret("playtok", 200);
+    let password = secret("rtpw", 140);
+    let secrets = [
+        key.as_str(),
+        token.as_str(),
+        play_token.as_str(),
+        password.as_str(),
+    ];
+    let nginx = Nginx::start();
+    let port = nginx.rtmp_port();
+    let publish = format!("rtmp://127.0.0.1:{port}/live/{key}?token={token}");
+    let plays = [
+        // Played back (nginx asks for no password: it is never sent).
+        format!("rtmp://monitor:{password}@127.0.0.1:{port}/live/{key}?token={play_token}"),
+        // The player is refused a connection.
+        format!(
+            "rtmp://monitor:{password}@127.0.0.1:{}/live/{key}?token={play_token}",
+            closed_port()
+        ),
+    ];
+    let verbosities: [&[&str]; 3] = [&[], &["-vv"], &["-vvv", "--trace"]];
+    for format in ["nagios", "json", "text", "prometheus"] {
+        for extra in verbosities {
+            for (i, play) in plays.iter().enumerate() {
+                let mut args = vec!["--mode", "roundtrip", "--duration", "200ms", "-f", format];
+                args.extend_from_slice(extra);
+                args.extend(["--play-url", play.as_str(), publish.as_str()]);
+                let out = probe::run(&args);
+                assert_eq!(
+                    out.code,
+                    if i == 0 { 0 } else { 2 },
+                    "{format} {extra:?}: {out}"
+                );
+                let what = format!("roundtrip {format} {extra:?} {i}");
+                assert_no_piece(&what, &out.stdout, &secrets);
+                assert_no_piece(&what, &out.stderr, &secrets);
+            }
+        }
+    }
+}

@@ -33,8 +33,14 @@ pub(super) fn media_config(o: &Options) -> Result<MediaConfig, UsageError> {
             }
         }
         Mode::Publish => {}
+        Mode::Roundtrip => {}
     }
-    let publish_duration = o.duration.filter(|_| o.mode != Mode::Play);
+    let publish_duration = match o.mode {
+        Mode::Play => None,
+        // A round trip always sends media: DEFAULT_ROUNDTRIP_DURATION without --duration.
+        Mode::Roundtrip => Some(o.duration.unwrap_or(DEFAULT_ROUNDTRIP_DURATION)),
+        Mode::Publish | Mode::Connect => o.duration,
+    };
     if let Some(d) = publish_duration {
         if d.is_zero() {
             return Err(UsageError(
@@ -52,6 +58,9 @@ pub(super) fn media_config(o: &Options) -> Result<MediaConfig, UsageError> {
                 ))
             )));
         }
+    }
+    if o.mode == Mode::Roundtrip {
+        check_roundtrip(o, publish_duration.unwrap_or_default())?;
     }
     let synth = SynthConfig {
         video: match o.video {
@@ -85,6 +94,40 @@ pub(super) fn media_config(o: &Options) -> Result<MediaConfig, UsageError> {
         duration: publish_duration,
         enhanced,
     })
+}
+
+/// What `--mode roundtrip` sends without `--duration`: 3 s at 30 fps is 90 frames (two
+/// keyframes at the default 2 s interval), enough for a p95 of the latency, and with the drain
+/// it fits the default 10 s `--timeout` with room for both connections (docs/DECISIONS.md).
+pub const DEFAULT_ROUNDTRIP_DURATION: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The longest `--duration` of a round trip: the player's bookkeeping is sized by it.
+pub const MAX_ROUNDTRIP_DURATION: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// A round trip's media and drain must fit in `--timeout`, and its bookkeeping stay small.
+fn check_roundtrip(o: &Options, duration: std::time::Duration) -> Result<(), UsageError> {
+    if duration > MAX_ROUNDTRIP_DURATION {
+        return Err(UsageError(format!(
+            "--duration {} is longer than a round trip measures (at most {}): the player \
+             counts every frame; use --mode play to watch a stream for longer",
+            humantime::format_duration(duration),
+            humantime::format_duration(MAX_ROUNDTRIP_DURATION)
+        )));
+    }
+    let needed = duration.saturating_add(crate::session::DEFAULT_DRAIN);
+    if needed >= o.timeout {
+        return Err(UsageError(format!(
+            "--duration {} and the {} drain after it leave no time for the rest of the round \
+             trip within --timeout {}: give a longer --timeout (e.g. -t {})",
+            humantime::format_duration(duration),
+            humantime::format_duration(crate::session::DEFAULT_DRAIN),
+            humantime::format_duration(o.timeout),
+            humantime::format_duration(std::time::Duration::from_secs(
+                needed.as_secs().saturating_add(5)
+            ))
+        )));
+    }
+    Ok(())
 }
 
 /// The first media option set to something other than its default, by its flag (`--duration`

@@ -6,6 +6,7 @@
 
 mod media;
 pub mod options;
+mod roundtrip;
 mod targets;
 
 pub use options::Options;
@@ -173,6 +174,15 @@ impl Module {
             check_play(o, &thresholds)?;
             play_defaults(&mut thresholds);
         }
+        if o.mode == options::Mode::Roundtrip {
+            roundtrip::defaults(&mut thresholds);
+        } else if o.play_url.is_some() {
+            return Err(UsageError(
+                "--play-url only applies to --mode roundtrip (where the stream is played back \
+                 from)"
+                    .into(),
+            ));
+        }
         default_cert_days(&mut thresholds);
         let timeout_state = match o.timeout_state {
             StateName::Ok => State::Ok,
@@ -229,6 +239,19 @@ impl Module {
             .clone()
     }
 
+    /// The TLS configuration of `target` when it is `rtmps://` (its host checked as a server
+    /// name); `origin` names it in errors.
+    fn tls_for(&self, target: &Target, origin: &str) -> Result<Option<Arc<TlsConfig>>, UsageError> {
+        if !target.is_tls() {
+            return Ok(None);
+        }
+        let config = self.tls_config()?;
+        config
+            .server_name_for(&target.host)
+            .map_err(|e| UsageError(format!("{origin}: {e}")))?;
+        Ok(Some(config))
+    }
+
     /// The probe of one target. `origin` names where the URL came from in errors ("URL",
     /// "targets.txt line 3").
     pub fn probe(&self, origin: &str, url: &str) -> Result<Probe, UsageError> {
@@ -244,18 +267,16 @@ impl Module {
         for url in [&o.tc_url, &o.page_url, &o.swf_url].into_iter().flatten() {
             crate::target::add_url_secrets(url, &mut redactor);
         }
-        let tls = match target.is_tls() {
-            true => {
-                let config = self.tls_config()?;
-                config
-                    .server_name_for(&target.host)
-                    .map_err(|e| UsageError(format!("{origin}: {e}")))?;
-                Some(config)
+        let tls = self.tls_for(&target, origin)?;
+        let roundtrip = match o.mode {
+            options::Mode::Roundtrip => {
+                Some(self.roundtrip_config(&target, stream.as_deref(), &mut redactor)?)
             }
-            false => None,
+            _ => None,
         };
         let mut session = self.session_config(&target, stream, redactor);
         session.tls = tls;
+        session.roundtrip = roundtrip;
         Ok(Probe {
             id: target_id(url),
             target,
@@ -307,7 +328,9 @@ impl Module {
                 "{origin}: no application; write rtmp://HOST/APP/STREAM or give --app"
             )));
         }
-        if o.mode == options::Mode::Publish && target.stream.is_none() {
+        if matches!(o.mode, options::Mode::Publish | options::Mode::Roundtrip)
+            && target.stream.is_none()
+        {
             return Err(UsageError(format!(
                 "{origin}: no stream name to publish; write rtmp://HOST/APP/STREAM, give \
                  --stream, or use --mode connect"
@@ -364,6 +387,7 @@ impl Module {
                 options::Mode::Publish => Mode::Publish,
                 options::Mode::Connect => Mode::Connect,
                 options::Mode::Play => Mode::Play,
+                options::Mode::Roundtrip => Mode::Roundtrip,
             },
             stream,
             connect,
@@ -394,6 +418,7 @@ impl Module {
                 },
                 gap_threshold: stall_threshold(&self.thresholds),
             },
+            roundtrip: None,
         }
     }
 }

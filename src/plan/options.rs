@@ -86,6 +86,8 @@ choice! {
         Connect => "connect",
         /// Play the stream and watch its media.
         Play => "play",
+        /// Publish synthetic media and play it back: does what goes in come out?
+        Roundtrip => "roundtrip",
     } default Publish
 }
 
@@ -230,6 +232,9 @@ pub struct Options {
     pub expect: ExpectName,
     /// `--mode play`: the `start` argument of `play` (-1000: live only, as ffmpeg sends it).
     pub play_start: i64,
+    /// `--mode roundtrip`: play the stream back from this URL (an edge or relay of the origin)
+    /// instead of the publish target.
+    pub play_url: Option<String>,
     pub ip_family: Family,
     /// Show stream keys, passwords and tokens in output and logs.
     pub show_secrets: bool,
@@ -279,6 +284,7 @@ impl Default for Options {
             max_message_size: crate::protocol::limits::DEFAULT_MAX_MESSAGE_SIZE,
             expect: ExpectName::default(),
             play_start: DEFAULT_PLAY_START,
+            play_url: None,
             ip_family: Family::default(),
             show_secrets: false,
         }
@@ -468,9 +474,12 @@ mod tests {
     #[test]
     fn choices_parse_by_name_and_say_what_is_allowed() {
         assert_eq!("connect".parse::<Mode>(), Ok(Mode::Connect));
-        assert_eq!(Mode::NAMES, ["publish", "connect", "play"]);
+        assert_eq!(Mode::NAMES, ["publish", "connect", "play", "roundtrip"]);
         let e = "play2".parse::<Mode>().unwrap_err();
-        assert_eq!(e, "\"play2\" is not one of publish, connect, play");
+        assert_eq!(
+            e,
+            "\"play2\" is not one of publish, connect, play, roundtrip"
+        );
         assert_eq!("av".parse::<ExpectName>(), Ok(ExpectName::Av));
         assert_eq!(ExpectName::default(), ExpectName::Auto);
         assert_eq!(StateName::default(), StateName::Critical);
@@ -514,6 +523,9 @@ mod tests {
         let e = serde_json::from_str::<Options>(r#"{"timeout": "soon"}"#).unwrap_err();
         assert!(e.to_string().contains("not a duration"), "{e}");
         let e = serde_json::from_str::<Options>(r#"{"mode": "pull"}"#).unwrap_err();
-        assert!(e.to_string().contains("publish, connect, play"), "{e}");
+        assert!(
+            e.to_string().contains("publish, connect, play, roundtrip"),
+            "{e}"
+        );
     }
 }

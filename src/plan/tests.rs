@@ -569,3 +569,114 @@ fn duration_is_the_play_window_in_play_and_the_publish_media_options_are_refused
         "--enhanced applies to a player's connect"
     );
 }
+
+fn roundtrip(duration: Option<Duration>, play_url: Option<&str>) -> Options {
+    Options {
+        mode: options::Mode::Roundtrip,
+        duration,
+        play_url: play_url.map(str::to_string),
+        ..Options::default()
+    }
+}
+
+#[test]
+fn a_roundtrip_sends_three_seconds_by_default_and_plays_back_from_the_target_itself() {
+    let p = module(roundtrip(None, None))
+        .probe("URL", "rtmp://h/live/mon-{random}")
+        .unwrap();
+    assert_eq!(p.session.mode, Mode::Roundtrip);
+    assert_eq!(p.session.media.duration, Some(Duration::from_secs(3)));
+    let rt = p.session.roundtrip.as_ref().unwrap();
+    assert!(!rt.play_url);
+    assert_eq!((rt.play.host.as_str(), rt.play.port), ("h", 1935));
+    // The placeholder expanded once: the player plays what the publisher publishes.
+    assert_eq!(Some(rt.play.stream.as_str()), p.session.stream.as_deref());
+    assert!(!rt.play.stream.contains("{random}"));
+    let props = rt.play.connect.to_properties();
+    assert!(
+        !props.iter().any(|(k, _)| k == "type"),
+        "a player's connect"
+    );
+    // The defaults: critical on a corrupted frame, warning on a lost one.
+    assert_eq!(
+        p.thresholds.critical.for_metric("corrupted"),
+        Some(&Range::above(0.0))
+    );
+    assert_eq!(
+        p.thresholds.warning.for_metric("lost"),
+        Some(&Range::above(0.0))
+    );
+    let p = module(Options {
+        warning: vec!["lost=5".into()],
+        ..roundtrip(None, None)
+    })
+    .probe("URL", "rtmp://h/live/s")
+    .unwrap();
+    assert_eq!(
+        p.thresholds.warning.for_metric("lost"),
+        Some(&Range::above(5.0))
+    );
+}
+
+#[test]
+fn a_play_url_has_its_own_server_stream_credentials_and_secrets() {
+    let p = module(roundtrip(
+        Some(Duration::from_secs(2)),
+        Some("rtmp://viewer:pa55word@edge:1936/relay/chan?token=qx7tok"),
+    ))
+    .probe("URL", "rtmp://origin/live/key")
+    .unwrap();
+    let rt = p.session.roundtrip.as_ref().unwrap();
+    assert!(rt.play_url);
+    assert_eq!((rt.play.host.as_str(), rt.play.port), ("edge", 1936));
+    assert_eq!(rt.play.stream, "chan?token=qx7tok");
+    assert!(rt.play.credentials.is_some());
+    let masked = p.session.redactor.text("pa55word qx7tok");
+    assert!(
+        !masked.contains("pa55word") && !masked.contains("qx7tok"),
+        "{masked}"
+    );
+    // Without a stream name, the published one.
+    let p = module(roundtrip(None, Some("rtmp://edge/relay")))
+        .probe("URL", "rtmp://origin/live/key")
+        .unwrap();
+    assert_eq!(p.session.roundtrip.unwrap().play.stream, "key");
+}
+
+#[test]
+fn roundtrip_options_that_cannot_work_are_usage_errors_naming_them() {
+    let e = Module::new(Options {
+        play_url: Some("rtmp://edge/live".into()),
+        ..Options::default()
+    })
+    .unwrap_err();
+    assert!(
+        e.0.starts_with("--play-url only applies to --mode roundtrip"),
+        "{e}"
+    );
+    let e = Module::new(roundtrip(Some(Duration::from_secs(9)), None)).unwrap_err();
+    assert!(
+        e.0.contains("drain") && e.0.contains("--timeout 10s"),
+        "{e}"
+    );
+    let e = Module::new(Options {
+        timeout: Duration::from_secs(900),
+        ..roundtrip(Some(Duration::from_secs(301)), None)
+    })
+    .unwrap_err();
+    assert!(e.0.contains("at most 5m"), "{e}");
+    let e = module(roundtrip(None, None))
+        .probe("URL", "rtmp://h/live")
+        .unwrap_err();
+    assert!(e.0.contains("no stream name"), "{e}");
+    let e = module(roundtrip(None, Some("rtmpx://edge/live")))
+        .probe("URL", "rtmp://h/live/s")
+        .unwrap_err();
+    assert!(e.0.starts_with("--play-url: "), "{e}");
+    let e = Module::new(Options {
+        critical: vec!["watch=1s".into()],
+        ..roundtrip(None, None)
+    })
+    .unwrap_err();
+    assert!(e.0.contains("not measured in --mode roundtrip"), "{e}");
+}

@@ -5,6 +5,7 @@ pub mod media;
 mod nagios;
 mod prometheus;
 mod published;
+pub mod roundtrip;
 pub mod secure;
 mod text;
 mod unknown;
@@ -69,6 +70,9 @@ pub struct Report {
     pub notes: Vec<String>,
     /// What a play saw of the media (null in the other modes, and when `play` failed).
     pub media: Option<media::MediaReport>,
+    /// What came back of a round trip (null in the other modes, and when its player never got
+    /// `Play.Start`).
+    pub roundtrip: Option<roundtrip::RoundtripReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -337,6 +341,10 @@ impl Report {
                 .map(|n| sanitize::one_line(&r.text(n)))
                 .collect(),
             media,
+            roundtrip: outcome
+                .roundtrip
+                .as_ref()
+                .map(roundtrip::RoundtripReport::build),
         }
     }
 
@@ -419,11 +427,46 @@ fn summary(
             Step::Unpublish => "unpublish on",
             Step::Play | Step::FirstFrame | Step::FirstKeyframe | Step::Watch => "play from",
             Step::CloseStream => "closeStream on",
+            Step::PlayDns => "DNS lookup for the player of",
+            Step::PlayTcpConnect => "the player's TCP connection to",
+            Step::PlayTls => "the player's TLS handshake with",
+            Step::PlayHandshake => "the player's handshake with",
+            Step::PlayConnect => "the player's connect to",
+            Step::PlayCreateStream => "the player's createStream on",
+            Step::Receive => "play back from",
+            Step::FirstFrameBack => "roundtrip through",
         };
-        let peer = if f.step == Step::Dns {
-            probe.target.host.clone()
-        } else {
-            peer
+        let play_peer = || {
+            let rt = probe.session.roundtrip.as_ref();
+            let address = outcome.roundtrip.as_ref().and_then(|r| r.address);
+            match (address, rt) {
+                (Some(a), _) => a.to_string(),
+                (None, Some(rt)) => format!("{}:{}", rt.play.host, rt.play.port),
+                (None, None) => peer.clone(),
+            }
+        };
+        let is_player = probe.session.mode == crate::session::Mode::Roundtrip
+            && matches!(
+                f.step,
+                Step::PlayTcpConnect
+                    | Step::PlayTls
+                    | Step::PlayHandshake
+                    | Step::PlayConnect
+                    | Step::PlayCreateStream
+                    | Step::Play
+                    | Step::Receive
+                    | Step::CloseStream
+            );
+        let peer = match f.step {
+            Step::Dns => probe.target.host.clone(),
+            Step::PlayDns => probe
+                .session
+                .roundtrip
+                .as_ref()
+                .map(|rt| rt.play.host.clone())
+                .unwrap_or_default(),
+            _ if is_player => play_peer(),
+            _ => peer,
         };
         return if f.kind == FailureKind::Rejected {
             format!("{what} {peer} {}", f.message)
@@ -458,12 +501,19 @@ fn summary(
             format!("{}; {healthy}", crossed.join(", "))
         };
     }
+    if probe.session.mode == crate::session::Mode::Roundtrip {
+        if let Some(rt) = &outcome.roundtrip {
+            return roundtrip_summary(probe, rt, &peer, &app, &stream(), verdict, insecure);
+        }
+    }
     let mut s = match probe.session.mode {
         crate::session::Mode::Connect => format!(
             "connect accepted by {peer} (app {app}) in {}",
             crate::verdict::ms(outcome.total)
         ),
-        crate::session::Mode::Publish | crate::session::Mode::Play => {
+        crate::session::Mode::Publish
+        | crate::session::Mode::Play
+        | crate::session::Mode::Roundtrip => {
             let media = match &outcome.published {
                 Some(p) if p.duration.is_some() => format!(
                     " with {:.2} s of {}/{} media",
@@ -488,4 +538,65 @@ fn summary(
         s.push_str(&format!(", but {}", crossed.join(", ")));
     }
     s
+}
+
+/// "roundtrip through 127.0.0.1:1935 (app live, stream moni***): 90/90 frames back, latency
+/// p50 3.1 ms p95 5.0 ms, first frame back after 40 ms", what is wrong first.
+fn roundtrip_summary(
+    probe: &Probe,
+    rt: &crate::session::RoundtripOutcome,
+    peer: &str,
+    app: &str,
+    stream: &str,
+    verdict: &Verdict,
+    insecure: bool,
+) -> String {
+    let mut s = format!("roundtrip through {peer}");
+    if rt.play_url {
+        let back = match (rt.address, &probe.session.roundtrip) {
+            (Some(a), _) => a.to_string(),
+            (None, Some(c)) => format!("{}:{}", c.play.host, c.play.port),
+            (None, None) => String::new(),
+        };
+        s.push_str(&format!(" and back from {back}"));
+    }
+    s.push_str(&format!(
+        " (app {app}, stream {stream}): {}/{} frames back",
+        rt.frames_received
+            .saturating_sub(rt.duplicated)
+            .saturating_sub(rt.foreign),
+        rt.expected
+    ));
+    for (n, what) in [
+        (rt.lost, "lost"),
+        (rt.corrupted, "corrupted"),
+        (rt.duplicated, "duplicated"),
+        (rt.reordered, "reordered"),
+    ] {
+        if n > 0 {
+            s.push_str(&format!(", {n} {what}"));
+        }
+    }
+    if let Some(l) = rt.latency {
+        s.push_str(&format!(
+            ", latency p50 {} p95 {}",
+            crate::verdict::ms(l.p50),
+            crate::verdict::ms(l.p95)
+        ));
+    }
+    if let Some(first) = rt.first_frame_back {
+        s.push_str(&format!(
+            ", first frame back after {}",
+            crate::verdict::ms(first)
+        ));
+    }
+    if insecure {
+        s.push_str(" (TLS certificate not verified: --insecure)");
+    }
+    let crossed: Vec<String> = verdict.crossings.iter().map(|c| c.describe()).collect();
+    if crossed.is_empty() {
+        s
+    } else {
+        format!("{}; {s}", crossed.join(", "))
+    }
 }

@@ -116,6 +116,9 @@ pub fn detail_lines(report: &Report) -> Vec<String> {
     if let Some(m) = &report.media {
         lines.extend(super::media::lines(m));
     }
+    if let Some(r) = &report.roundtrip {
+        lines.push(r.line());
+    }
     if let Some(e) = &report.error {
         lines.push(format!(
             "error: {} at step {}: {}",

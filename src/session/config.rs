@@ -55,7 +55,42 @@ pub struct SessionConfig {
     pub redactor: Redactor,
     /// What the play scenario asks of the stream (the other scenarios ignore it).
     pub play: PlayConfig,
+    /// `--mode roundtrip`: where the stream is played back from (the other scenarios: `None`).
+    pub roundtrip: Option<RoundtripConfig>,
 }
+
+/// `--mode roundtrip`: the player's side of the round trip.
+#[derive(Debug, Clone)]
+pub struct RoundtripConfig {
+    /// Where the player plays the stream back: `--play-url` (an edge or relay of the origin),
+    /// or the publish target itself.
+    pub play: PlayTarget,
+    /// Whether `play` came from `--play-url`.
+    pub play_url: bool,
+    /// How long the player waits, after the publisher's last frame, for frames still in flight.
+    pub drain: Duration,
+    /// The two sessions' shared state, made by the round trip when it starts them.
+    pub(crate) link: Option<super::roundtrip::Link>,
+}
+
+/// The server and stream a round trip's player plays (its own credentials and TLS).
+#[derive(Debug, Clone)]
+pub struct PlayTarget {
+    pub host: String,
+    pub port: u16,
+    /// The stream name to play, with its query string.
+    pub stream: String,
+    /// A player's connect command object.
+    pub connect: ConnectProperties,
+    pub tls: Option<Arc<TlsConfig>>,
+    pub credentials: Option<Credentials>,
+}
+
+/// The longest video message a round trip's player keeps whole: every frame the probe can send
+/// fits (an IDR picture costs one byte a macroblock, at most 36,864 macroblocks, plus the
+/// marker), so its checksum can be verified; a longer message is not one the probe sent intact,
+/// and reads as corrupted.
+pub const ROUNDTRIP_HEAD: u32 = 64 * 1024;
 
 /// What the publish sends after `Publish.Start`: the synthetic stream of `media::synth`.
 ///
@@ -137,6 +172,9 @@ pub enum Scenario {
     Publish,
     /// Play a stream and watch its media.
     Play,
+    /// Publish the synthetic stream and play it back in the same process (`--mode roundtrip`);
+    /// inside the round trip, the player's scenario.
+    Roundtrip,
 }
 
 impl Scenario {
@@ -146,6 +184,7 @@ impl Scenario {
             Scenario::Connect => "connect",
             Scenario::Publish => "publish",
             Scenario::Play => "play",
+            Scenario::Roundtrip => "roundtrip",
         }
     }
 
@@ -169,6 +208,11 @@ impl Scenario {
                     Keep::Prefix(limits.max_message_size),
                 )
                 .with(type_id::AGGREGATE, Keep::Prefix(AGGREGATE_MAX)),
+            // The round trip's player reads every video frame whole for its checksum (the
+            // markers are in the video); the rest as a player does.
+            Scenario::Roundtrip => Scenario::Play
+                .keep(limits)
+                .with(type_id::VIDEO, Keep::Prefix(ROUNDTRIP_HEAD)),
         }
     }
 }

@@ -19,6 +19,7 @@ use super::driver::Session;
 use super::fault::Fault;
 use super::outcome::{Failure, FailureKind, Published, Step};
 use super::record::{later, Clock, Deadline};
+use super::roundtrip::Link;
 use super::words;
 use crate::media::synth::{Generator, ItemKind};
 use crate::protocol::command::data_set_frame;
@@ -36,6 +37,8 @@ pub(super) struct MediaOut {
     gen: Generator,
     stream_id: u32,
     sent: Published,
+    /// A round trip's link: send times count from its epoch, and the frames sent are told.
+    link: Option<Link>,
 }
 
 /// An Enhanced RTMP sequence header that verify sends alone.
@@ -95,7 +98,18 @@ impl MediaOut {
             gen,
             stream_id,
             sent,
+            link: None,
         })
+    }
+
+    /// In a round trip, the markers carry microseconds from the link's epoch on the monotonic
+    /// clock (what the player reads its arrivals on), instead of Unix time.
+    pub(super) fn send_times_from(&mut self, link: Option<Link>) {
+        self.link = link;
+    }
+
+    pub(super) fn link(&self) -> Option<&Link> {
+        self.link.as_ref()
     }
 
     /// What was sent so far.
@@ -152,7 +166,11 @@ impl MediaOut {
 
     /// The next frame, stamped with the send time, and its size.
     fn next_frame(&mut self) -> (Outgoing, ItemKind, usize) {
-        let item = self.gen.next(unix_micros());
+        let now = match &self.link {
+            Some(link) => link.micros(Instant::now()),
+            None => unix_micros(),
+        };
+        let item = self.gen.next(now);
         let len = item.body.len();
         (
             self.outgoing(item.kind, item.timestamp_ms, item.body),
@@ -266,6 +284,12 @@ impl Session<'_> {
             let (message, kind, len) = out.next_frame();
             self.write_media(message).await?;
             out.count(kind, len);
+            if let Some(link) = &out.link {
+                link.sent(out.sent.video_frames);
+            }
+        }
+        if let Some(link) = &out.link {
+            link.publisher_done(Instant::now());
         }
         // The window lasts its whole duration: a drop after the last frame counts too.
         let end = later(clock.started, duration);

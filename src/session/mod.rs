@@ -39,6 +39,7 @@ mod ops;
 mod outcome;
 mod play;
 mod record;
+mod roundtrip;
 mod scenario;
 mod secure;
 // The TLS layer's API is used by the session and its tests; some of it is for the exporter and
@@ -56,12 +57,14 @@ mod tests;
 /// The old name of [`Scenario`].
 pub use config::Scenario as Mode;
 pub use config::{
-    Expect, IpFamily, MediaConfig, PlayConfig, Scenario, SessionConfig, AGGREGATE_MAX, MEDIA_HEAD,
+    Expect, IpFamily, MediaConfig, PlayConfig, PlayTarget, RoundtripConfig, Scenario,
+    SessionConfig, AGGREGATE_MAX, MEDIA_HEAD, ROUNDTRIP_HEAD,
 };
 pub use outcome::{
     AttemptResult, AuthAttempt, AuthRecord, Failure, FailureKind, Outcome, Published, ServerInfo,
     StatusRecord, Step, StepRecord, Teardown, TlsRecord,
 };
+pub use roundtrip::{Latency, RoundtripOutcome, DEFAULT_DRAIN};
 pub use secure::tls_kind;
 pub use watch::{Expected, ExpectedFrom, MediaOutcome};
 pub use words::io_words;
@@ -69,6 +72,14 @@ pub use words::io_words;
 /// Runs one session to its end and reports what happened. Never panics on server input; ends by
 /// `config.timeout` (plus the time to notice) whatever the server does.
 pub async fn run(config: &SessionConfig) -> Outcome {
+    if config.mode == Scenario::Roundtrip {
+        return roundtrip::run(config).await;
+    }
+    run_one(config).await
+}
+
+/// One session of [`run`]: the round trip runs two.
+async fn run_one(config: &SessionConfig) -> Outcome {
     let mut session = driver::Session::new(config);
     let result = scenario::run(&mut session).await;
     session.finish(result).await

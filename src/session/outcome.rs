@@ -1,5 +1,6 @@
 //! What a session recorded: its steps with their times, what the server said, and how it ended.
 
+use super::roundtrip::RoundtripOutcome;
 use super::tls::{RootsInfo, TlsInfo};
 use super::watch::MediaOutcome;
 use crate::media::synth::SynthConfig;
@@ -37,10 +38,22 @@ pub enum Step {
     Watch,
     /// A player's teardown: closeStream and deleteStream.
     CloseStream,
+    /// `--mode roundtrip`: the player's own connection, named apart from the publisher's.
+    PlayDns,
+    PlayTcpConnect,
+    PlayTls,
+    PlayHandshake,
+    PlayConnect,
+    PlayCreateStream,
+    /// `--mode roundtrip`: the player reads the frames back until the publisher's last one
+    /// and the drain after it.
+    Receive,
+    /// `--mode roundtrip`: from `Publish.Start` to the first frame the player got back.
+    FirstFrameBack,
 }
 
 impl Step {
-    pub const ALL: [Step; 15] = [
+    pub const ALL: [Step; 23] = [
         Step::Dns,
         Step::TcpConnect,
         Step::Tls,
@@ -56,6 +69,14 @@ impl Step {
         Step::FirstKeyframe,
         Step::Watch,
         Step::CloseStream,
+        Step::PlayDns,
+        Step::PlayTcpConnect,
+        Step::PlayTls,
+        Step::PlayHandshake,
+        Step::PlayConnect,
+        Step::PlayCreateStream,
+        Step::Receive,
+        Step::FirstFrameBack,
     ];
 
     /// The stable name used in perfdata, JSON and thresholds.
@@ -76,6 +97,29 @@ impl Step {
             Step::FirstKeyframe => "first_keyframe",
             Step::Watch => "watch",
             Step::CloseStream => "close_stream",
+            Step::PlayDns => "play_dns",
+            Step::PlayTcpConnect => "play_tcp_connect",
+            Step::PlayTls => "play_tls",
+            Step::PlayHandshake => "play_handshake",
+            Step::PlayConnect => "play_connect",
+            Step::PlayCreateStream => "play_create_stream",
+            Step::Receive => "receive",
+            Step::FirstFrameBack => "first_frame_back",
+        }
+    }
+
+    /// The name of a round trip's player step: the connection steps it shares with the
+    /// publisher get a `play_` prefix (`play_connect`); its own (`play`, `receive`,
+    /// `close_stream`) keep theirs.
+    pub fn as_player(self) -> Step {
+        match self {
+            Step::Dns => Step::PlayDns,
+            Step::TcpConnect => Step::PlayTcpConnect,
+            Step::Tls => Step::PlayTls,
+            Step::Handshake => Step::PlayHandshake,
+            Step::Connect => Step::PlayConnect,
+            Step::CreateStream => Step::PlayCreateStream,
+            other => other,
         }
     }
 
@@ -484,6 +528,8 @@ pub struct Outcome {
     /// What the play scenario saw of the media (`None` for the other scenarios, and for a play
     /// that never got as far as `play`).
     pub media: Option<MediaOutcome>,
+    /// What came back of a round trip (`--mode roundtrip`, once the player got `Play.Start`).
+    pub roundtrip: Option<RoundtripOutcome>,
 }
 
 impl Outcome {
@@ -500,6 +546,7 @@ impl Outcome {
             published: None,
             notes: Vec::new(),
             media: None,
+            roundtrip: None,
         }
     }
 

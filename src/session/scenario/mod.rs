@@ -7,6 +7,7 @@
 //! its module here, and its arm in [`run`].
 
 mod connect;
+mod echo;
 mod play;
 mod publish;
 
@@ -20,5 +21,6 @@ pub(super) async fn run(s: &mut Session<'_>) -> Result<(), Failure> {
         Scenario::Connect => connect::run(s).await,
         Scenario::Publish => publish::run(s).await,
         Scenario::Play => play::run(s).await,
+        Scenario::Roundtrip => echo::run(s).await,
     }
 }

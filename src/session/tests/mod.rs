@@ -5,6 +5,7 @@ mod media;
 mod peer;
 mod play;
 mod publish;
+mod roundtrip;
 
 use super::{IpFamily, PlayConfig, Scenario, SessionConfig};
 use crate::protocol::command::ConnectProperties;
@@ -38,5 +39,6 @@ pub(crate) fn config() -> SessionConfig {
         limits: Limits::default(),
         redactor,
         play: PlayConfig::default(),
+        roundtrip: None,
     }
 }
