@@ -13,9 +13,9 @@ pub(super) fn media_config(o: &Options) -> Result<MediaConfig, UsageError> {
         Mode::Connect => {
             if let Some(flag) = media_option_given(o, true) {
                 let modes = if flag == "--duration" {
-                    "--mode publish and --mode play"
+                    "--mode publish, play and roundtrip"
                 } else {
-                    "--mode publish"
+                    "--mode publish and roundtrip"
                 };
                 return Err(UsageError(format!(
                     "{flag} only applies to {modes} (a connect check sends and reads no media; \
@@ -27,8 +27,8 @@ pub(super) fn media_config(o: &Options) -> Result<MediaConfig, UsageError> {
             // A play's --duration is its watch window (checked with the play options).
             if let Some(flag) = media_option_given(o, false) {
                 return Err(UsageError(format!(
-                    "{flag} only applies to --mode publish (a play check reads the media the \
-                     server has; --duration and --enhanced do apply)"
+                    "{flag} only applies to --mode publish and roundtrip (a play check reads the \
+                     media the server has; --duration and --enhanced do apply)"
                 )));
             }
         }

@@ -37,6 +37,18 @@ impl Module {
             None => (target.clone(), false),
         };
         let stream = match (&o.play_url, &play.stream) {
+            // The publish's own template (`monitor-{random}`) names the stream as published.
+            (Some(_), Some(s)) if Some(s) == target.stream.as_ref() => {
+                published.unwrap_or_default().to_string()
+            }
+            (Some(_), Some(s)) if s.contains("{random}") || s.contains("{unix}") => {
+                return Err(UsageError(
+                    "--play-url: a placeholder in its stream name would not name the stream \
+                     published (each expands on its own); write the URL's stream name as it is, \
+                     or leave it out to play the stream as published"
+                        .into(),
+                ));
+            }
             (Some(_), Some(s)) => s.clone(),
             _ => published.unwrap_or_default().to_string(),
         };

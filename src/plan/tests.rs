@@ -281,7 +281,7 @@ fn bad_media_options_are_usage_errors_that_name_the_option() {
                 duration: Some(Duration::from_secs(1)),
                 ..Options::default()
             },
-            "--duration only applies to --mode publish and --mode play",
+            "--duration only applies to --mode publish, play and roundtrip",
         ),
         (
             Options {
@@ -289,7 +289,7 @@ fn bad_media_options_are_usage_errors_that_name_the_option() {
                 video: options::Video::Av1,
                 ..Options::default()
             },
-            "--video only applies to --mode publish",
+            "--video only applies to --mode publish and roundtrip",
         ),
     ];
     for (o, start) in cases {
@@ -557,7 +557,7 @@ fn duration_is_the_play_window_in_play_and_the_publish_media_options_are_refused
     };
     let e = media_error(o);
     assert!(
-        e.starts_with("--video only applies to --mode publish"),
+        e.starts_with("--video only applies to --mode publish and roundtrip"),
         "{e}"
     );
     let o = Options {
@@ -641,6 +641,18 @@ fn a_play_url_has_its_own_server_stream_credentials_and_secrets() {
         .probe("URL", "rtmp://origin/live/key")
         .unwrap();
     assert_eq!(p.session.roundtrip.unwrap().play.stream, "key");
+    // The publish's own template plays the stream as published, its placeholders expanded once.
+    let p = module(roundtrip(None, Some("rtmp://edge/relay/mon-{random}")))
+        .probe("URL", "rtmp://origin/live/mon-{random}")
+        .unwrap();
+    let played = p.session.roundtrip.as_ref().unwrap().play.stream.clone();
+    assert_eq!(Some(played.as_str()), p.session.stream.as_deref());
+    assert!(!played.contains('{'), "{played}");
+    // Any other placeholder would name another stream: said, not left to fail as no_media.
+    let e = module(roundtrip(None, Some("rtmp://edge/relay/other-{random}")))
+        .probe("URL", "rtmp://origin/live/mon-{random}")
+        .unwrap_err();
+    assert!(e.0.starts_with("--play-url: a placeholder"), "{e}");
 }
 
 #[test]
