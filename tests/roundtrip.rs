@@ -246,6 +246,30 @@ fn a_roundtrip_whose_player_cannot_reach_the_play_url_says_so_and_is_critical() 
         "{summary}"
     );
     assert!(out.elapsed < Duration::from_secs(10) + SLACK);
+    // The text format's step column fits the player's longer step names.
+    let url = nginx.url("live", "rt-noplay");
+    let out = probe::run(&[
+        "--mode",
+        "roundtrip",
+        "--duration",
+        "1s",
+        "--play-url",
+        &play,
+        "-f",
+        "text",
+        &url,
+    ]);
+    let columns: Vec<Option<usize>> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("step "))
+        .map(|l| l.find(" ms"))
+        .collect();
+    assert!(columns.len() > 3, "{out}");
+    assert!(
+        columns.windows(2).all(|w| w[0] == w[1] && w[0].is_some()),
+        "{out}"
+    );
 }
 
 /// What a scripted relay does to the frames it got from the publisher, by marker sequence

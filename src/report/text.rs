@@ -34,9 +34,15 @@ pub fn detail_lines(report: &Report) -> Vec<String> {
         "target: {} ({address}), mode {}",
         t.url, report.mode
     ));
+    // 14 columns fit the publish and play steps; a round trip's play_create_stream needs more.
+    let width = report
+        .steps
+        .iter()
+        .map(|s| s.name.len() + 1)
+        .fold(14, usize::max);
     for s in &report.steps {
         let mut line = format!(
-            "step {:<14}{:>10.3} ms  {}",
+            "step {:<width$}{:>10.3} ms  {}",
             s.name,
             s.duration_ms,
             step_result(report, s)
@@ -49,7 +55,10 @@ pub fn detail_lines(report: &Report) -> Vec<String> {
         }
         lines.push(line);
     }
-    lines.push(format!("step {:<14}{:>10.3} ms", "total", report.total_ms));
+    lines.push(format!(
+        "step {:<width$}{:>10.3} ms",
+        "total", report.total_ms
+    ));
     let sv = &report.server;
     if let Some(t) = &sv.tls {
         lines.extend(super::secure::tls_lines(t));
