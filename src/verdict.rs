@@ -277,13 +277,11 @@ fn crossings(measured: &[Metric], limits: &Limits, state: State) -> Vec<Crossing
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::{Failure, ServerInfo, Step, StepRecord};
+    use crate::session::{Failure, Step, StepRecord};
     use std::time::{Duration, SystemTime};
 
     fn outcome(connect_ms: u64, total_ms: u64, failure: Option<FailureKind>) -> Outcome {
         Outcome {
-            started_at: SystemTime::now(),
-            address: None,
             steps: vec![StepRecord {
                 step: Step::Connect,
                 start: Duration::ZERO,
@@ -297,12 +295,7 @@ mod tests {
                 message: String::new(),
                 status: None,
             }),
-            server: ServerInfo::default(),
-            auth: None,
-            published: None,
-            notes: Vec::new(),
-            media: None,
-            roundtrip: None,
+            ..Outcome::empty(SystemTime::now())
         }
     }
 
