@@ -77,14 +77,16 @@ impl<'a> Session<'a> {
         self.given.take()
     }
 
-    /// Puts the transport on a connected stream, keeping what the scenario keeps.
-    pub(super) fn open(&mut self, stream: BoxStream) {
+    /// Puts the transport on a connected stream, keeping what the scenario keeps. `dialed`: a
+    /// real connection (short deadlines kept by a kernel timer), not a stream a test gave.
+    pub(super) fn open(&mut self, stream: BoxStream, dialed: bool) {
         self.transport = Some(Transport::new(
             stream,
             self.cfg.mode.keep(&self.cfg.limits),
             self.cfg.limits,
             self.redactor.clone(),
             self.record.t0(),
+            dialed,
         ));
     }
 

@@ -38,6 +38,7 @@ mod media_out;
 mod ops;
 mod outcome;
 mod play;
+mod precise;
 mod record;
 mod roundtrip;
 mod scenario;

@@ -29,7 +29,7 @@ impl Session<'_> {
     /// starts from it, with neither step.
     pub(super) async fn reach(&mut self) -> Result<(), Failure> {
         if let Some(stream) = self.given_stream() {
-            self.open(stream);
+            self.open(stream, false);
             return Ok(());
         }
         let clock = self.begin(Step::Dns);
@@ -54,7 +54,7 @@ impl Session<'_> {
             Some(tls) => self.secure(stream, tls).await?,
             None => Box::new(stream),
         };
-        self.open(stream);
+        self.open(stream, true);
         Ok(())
     }
 

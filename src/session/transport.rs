@@ -17,6 +17,7 @@
 
 use super::dial;
 use super::fault::{Eof, Fault};
+use super::precise;
 use super::tls::TlsSessionFault;
 use super::wire;
 use crate::protocol::chunk::{ChunkDecoder, ChunkEncoder, KeepPolicy, MessageHeader, RawMessage};
@@ -102,6 +103,9 @@ pub(super) struct Transport<S> {
     /// Housekeeping answers sent on our own.
     pub(super) acks_sent: u32,
     pub(super) pongs_sent: u32,
+    /// Keep read deadlines closer than `precise::PRECISE_BELOW` to the microsecond: set for a
+    /// real connection, not for the in-process tests' streams on tokio's paused clock.
+    precise: bool,
 }
 
 impl<S: Stream> Transport<S> {
@@ -111,6 +115,7 @@ impl<S: Stream> Transport<S> {
         limits: Limits,
         redactor: Redactor,
         epoch: Instant,
+        precise: bool,
     ) -> Self {
         Transport {
             stream,
@@ -129,6 +134,7 @@ impl<S: Stream> Transport<S> {
             passed_over: (0, None),
             acks_sent: 0,
             pongs_sent: 0,
+            precise,
         }
     }
 
@@ -179,9 +185,18 @@ impl<S: Stream> Transport<S> {
         let Some(space) = self.buf.get_mut(self.end..) else {
             return Err(Fault::Internal("read buffer state".into()));
         };
-        let read = timeout_at(deadline, self.stream.read(space))
-            .await
-            .map_err(|_| Fault::Timeout)?;
+        let near = deadline.saturating_duration_since(Instant::now()) < precise::PRECISE_BELOW;
+        let read = if self.precise && near {
+            // tokio's timer stays armed behind the precise one, as the bound.
+            tokio::select! {
+                biased;
+                read = timeout_at(deadline, self.stream.read(space)) => read,
+                () = precise::until(deadline) => return Err(Fault::Timeout),
+            }
+        } else {
+            timeout_at(deadline, self.stream.read(space)).await
+        }
+        .map_err(|_| Fault::Timeout)?;
         let n = read.map_err(|e| fault_of(&self.stream, e))?;
         Ok(self.filled(n))
     }
