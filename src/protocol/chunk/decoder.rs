@@ -57,6 +57,7 @@
 //! up front), and payload bytes go straight from the input into the buffer of their chunk stream.
 //! At most 18 bytes of a chunk header are held while waiting for the rest.
 
+use super::streams::StreamTable;
 use super::{Keep, KeepPolicy, RawMessage, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE};
 use crate::protocol::vocab::type_id::{ABORT as TYPE_ABORT, SET_CHUNK_SIZE as TYPE_SET_CHUNK_SIZE};
 use crate::protocol::Limits;
@@ -93,57 +94,6 @@ pub enum ChunkError {
     SetChunkSizeTooShort { len: usize },
     #[error("peer opened more than {max} chunk streams")]
     TooManyChunkStreams { max: usize },
-}
-
-/// Most chunk streams one peer may open. Real servers use a handful (nginx-rtmp: 2, 3, 5); the cap
-/// keeps a hostile peer from growing the table to all 65598 ids.
-pub const MAX_CHUNK_STREAMS: usize = 256;
-
-/// What one chunk stream remembers: its last header, and the message being reassembled on it.
-#[derive(Debug, Default)]
-struct ChunkStream {
-    /// Absolute timestamp of the current (or last) message.
-    timestamp: u32,
-    /// The last timestamp-or-delta field read on this chunk stream (extended value resolved).
-    ts_field: u32,
-    /// Whether the last fmt 0/1/2 header used an extended timestamp.
-    extended: bool,
-    /// Whether this peer repeats the extended timestamp on fmt 3 chunks; `None` until seen.
-    repeats_extended: Option<bool>,
-    length: u32,
-    type_id: u8,
-    stream_id: u32,
-    /// A message is in progress (its header was read, not all of its bytes).
-    receiving: bool,
-    /// What is kept of the message in progress.
-    keep: Keep,
-    /// Bytes of the message in progress received so far, stored or not.
-    received: u32,
-    /// The stored bytes of the message in progress: all of them, or its prefix.
-    payload: Vec<u8>,
-}
-
-impl ChunkStream {
-    /// How many of the next `n` payload bytes of the message in progress are stored.
-    fn to_store(&self, n: u32) -> u32 {
-        match self.keep {
-            Keep::Skip => 0,
-            Keep::Whole { .. } => n,
-            Keep::Prefix(k) => {
-                let stored = u32::try_from(self.payload.len()).unwrap_or(u32::MAX);
-                k.saturating_sub(stored).min(n)
-            }
-        }
-    }
-
-    /// Forgets the message in progress; returns how many stored bytes that freed.
-    fn drop_partial(&mut self) -> u64 {
-        let freed = self.payload.len() as u64;
-        self.payload = Vec::new();
-        self.receiving = false;
-        self.received = 0;
-        freed
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,47 +175,6 @@ fn read_message_header(fmt: u8, f: &mut Fields<'_>, header: &mut Header) -> Resu
     Ok(())
 }
 
-/// The chunk streams a peer has used. Real peers use a handful (nginx-rtmp: 2, 3 and 5), so a
-/// short list searched from the most recently used end beats a hash map, whose SipHash cost about a
-/// third of the decoding time (four look-ups per chunk). The length is capped by
-/// [`MAX_CHUNK_STREAMS`], so a hostile peer bounds the search too.
-#[derive(Debug, Default)]
-struct StreamTable {
-    entries: Vec<(u32, ChunkStream)>,
-}
-
-impl StreamTable {
-    fn position(&self, csid: u32) -> Option<usize> {
-        self.entries.iter().rposition(|(id, _)| *id == csid)
-    }
-
-    fn get(&self, csid: u32) -> Option<&ChunkStream> {
-        self.position(csid)
-            .and_then(|i| self.entries.get(i))
-            .map(|(_, s)| s)
-    }
-
-    fn get_mut(&mut self, csid: u32) -> Option<&mut ChunkStream> {
-        let i = self.position(csid)?;
-        self.entries.get_mut(i).map(|(_, s)| s)
-    }
-
-    /// Adds a chunk stream that is not there yet, unless the table is full.
-    fn insert(&mut self, csid: u32) -> Result<(), ChunkError> {
-        if self.entries.len() >= MAX_CHUNK_STREAMS {
-            return Err(ChunkError::TooManyChunkStreams {
-                max: MAX_CHUNK_STREAMS,
-            });
-        }
-        self.entries.push((csid, ChunkStream::default()));
-        Ok(())
-    }
-
-    fn any_receiving(&self) -> bool {
-        self.entries.iter().any(|(_, s)| s.receiving)
-    }
-}
-
 /// Reassembles messages from chunks. Feed it any slices of the byte stream that follows the
 /// handshake; it keeps per-chunk-stream header state and partial messages.
 ///
@@ -289,7 +198,7 @@ pub struct ChunkDecoder {
     /// Messages handed out as a prefix ([`Keep::Prefix`]), and the bytes dropped after it.
     truncated_messages: u64,
     truncated_bytes: u64,
-    /// Chunk streams the peer opened with a fmt 1 header (at most [`MAX_CHUNK_STREAMS`]).
+    /// Chunk streams the peer opened with a fmt 1 header (at most [`super::MAX_CHUNK_STREAMS`]).
     opened_by_fmt1: Vec<u32>,
     failed: Option<ChunkError>,
 }

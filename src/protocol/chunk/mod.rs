@@ -4,10 +4,12 @@
 mod decoder;
 mod encoder;
 mod keep;
+mod streams;
 
-pub use decoder::{ChunkDecoder, ChunkError, MAX_CHUNK_STREAMS};
+pub use decoder::{ChunkDecoder, ChunkError};
 pub use encoder::{ChunkEncoder, ChunkPlan, EncodeError};
 pub use keep::{Keep, KeepPolicy, CONTROL_AND_COMMANDS};
+pub use streams::MAX_CHUNK_STREAMS;
 
 use bytes::Bytes;
 
