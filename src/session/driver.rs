@@ -168,6 +168,17 @@ impl<'a> Session<'a> {
         r.map_err(|f| self.fail(step, f, deadline, waiting_for))
     }
 
+    /// [`Session::next`] with the deadline kept to the microsecond (a settle window).
+    pub(super) async fn next_exact(
+        &mut self,
+        step: Step,
+        deadline: &Deadline,
+        waiting_for: &str,
+    ) -> Result<Received, Failure> {
+        let r = self.transport()?.recv_exact(deadline.at).await;
+        r.map_err(|f| self.fail(step, f, deadline, waiting_for))
+    }
+
     /// The next command from the server, read by the client against what is pending (see
     /// [`Session::heard`]); other messages are passed over.
     pub(super) async fn reply(

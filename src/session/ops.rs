@@ -364,7 +364,7 @@ impl Session<'_> {
         let wait = clock.deadline.within(Instant::now(), window, "--settle");
         let waiting_for = "the end of the settle window after NetStream.Publish.Start";
         loop {
-            let received = match self.next(clock.step, &wait, waiting_for).await {
+            let received = match self.next_exact(clock.step, &wait, waiting_for).await {
                 Ok(received) => received,
                 Err(f) if f.kind == FailureKind::Timeout && wait.is("--settle") => break,
                 Err(f) => return Err(f),

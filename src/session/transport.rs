@@ -103,8 +103,8 @@ pub(super) struct Transport<S> {
     /// Housekeeping answers sent on our own.
     pub(super) acks_sent: u32,
     pub(super) pongs_sent: u32,
-    /// Keep read deadlines closer than `precise::PRECISE_BELOW` to the microsecond: set for a
-    /// real connection, not for the in-process tests' streams on tokio's paused clock.
+    /// Whether [`Transport::recv_exact`] may keep its deadline with a kernel timer: set for a real
+    /// connection, not for the in-process tests' streams on tokio's paused clock.
     precise: bool,
 }
 
@@ -163,7 +163,7 @@ impl<S: Stream> Transport<S> {
             // Handshake callers consume what they are given before reading again.
             return Err(Fault::Internal("read buffer full".into()));
         }
-        let n = self.read_into_buffer(deadline).await?;
+        let n = self.read_into_buffer(deadline, false).await?;
         if n == 0 {
             return Ok(None);
         }
@@ -175,18 +175,21 @@ impl<S: Stream> Transport<S> {
         self.start = (self.start + n).min(self.end);
     }
 
-    async fn read_into_buffer(&mut self, deadline: Instant) -> Result<usize, Fault> {
+    async fn read_into_buffer(&mut self, deadline: Instant, exact: bool) -> Result<usize, Fault> {
         before(deadline)?;
-        self.fill(deadline).await
+        self.fill(deadline, exact).await
     }
 
-    /// One read into the free end of the buffer, unless `deadline` passes first.
-    async fn fill(&mut self, deadline: Instant) -> Result<usize, Fault> {
+    /// One read into the free end of the buffer, unless `deadline` passes first. `exact`: a
+    /// deadline closer than `precise::PRECISE_BELOW` is kept to the microsecond (a settle window,
+    /// whose length is the check's; not the media pacing, which a millisecond does not hurt and
+    /// a timer per frame would cost CPU).
+    async fn fill(&mut self, deadline: Instant, exact: bool) -> Result<usize, Fault> {
         let Some(space) = self.buf.get_mut(self.end..) else {
             return Err(Fault::Internal("read buffer state".into()));
         };
         let near = deadline.saturating_duration_since(Instant::now()) < precise::PRECISE_BELOW;
-        let read = if self.precise && near {
+        let read = if exact && self.precise && near {
             // tokio's timer stays armed behind the precise one, as the bound.
             tokio::select! {
                 biased;
@@ -293,6 +296,16 @@ impl<S: Stream> Transport<S> {
     /// The next whole message from the server that the policy keeps, after answering any
     /// housekeeping it calls for.
     pub(super) async fn recv(&mut self, deadline: Instant) -> Result<Received, Fault> {
+        self.recv_by(deadline, false).await
+    }
+
+    /// [`Transport::recv`] with a deadline kept to the microsecond on a real connection (see
+    /// `precise.rs`): for a settle window, whose length is what the check costs.
+    pub(super) async fn recv_exact(&mut self, deadline: Instant) -> Result<Received, Fault> {
+        self.recv_by(deadline, true).await
+    }
+
+    async fn recv_by(&mut self, deadline: Instant, exact: bool) -> Result<Received, Fault> {
         loop {
             before(deadline)?;
             if let Some(received) = self.buffered()? {
@@ -300,7 +313,7 @@ impl<S: Stream> Transport<S> {
             }
             // Answers queued so far go out before we wait for more.
             self.flush(deadline).await?;
-            let n = self.read_into_buffer(deadline).await?;
+            let n = self.read_into_buffer(deadline, exact).await?;
             self.took(n)?;
         }
     }
