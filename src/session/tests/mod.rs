@@ -1,6 +1,7 @@
 //! In-process session tests: the session driver over an in-memory pipe against a scripted peer
 //! (`peer.rs`), with paused time. No binary, no socket; every wait ends exactly at its deadline.
 
+mod housekeeping;
 mod media;
 mod peer;
 mod play;
