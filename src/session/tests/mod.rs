@@ -5,6 +5,7 @@ mod housekeeping;
 mod media;
 mod peer;
 mod play;
+mod play_content;
 mod publish;
 mod roundtrip;
 
