@@ -216,27 +216,19 @@ def main() -> None:
     t2 = b.table(["probes/s against blackbox_exporter's TCP probe", "ratio of medians"], ratios)
     probes = re.findall(r'rtmp_probe_exporter_probes_total\{module="(\w+)",result="(\w+)"\} (\d+)', own)
     failed = sum(int(n) for _, result, n in probes if result == "failure")
-    body = "\n".join([
+    intro = (
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/exporter.py --rounds {args.rounds} "
         f"--duration {args.duration}`: wrk {args.threads} threads, {args.connections} keep-alive connections, "
         f"{args.duration} s per run against each exporter's `/probe` of the same private nginx-rtmp (one worker) on "
         f"loopback, the three cases in a random order each round; every probe checked to succeed before and after "
         f"each round. blackbox_exporter {b.dpkg_version(BLACKBOX)} (Debian), `prober: tcp` (connect and close); "
         f"rtmp-probe {b.first_line([probe, '--version'])}, the shipped static build, `publish` (the whole session: "
-        f"handshake, connect, createStream, publish, a ping round trip, teardown) and `connect` (up to "
+        f"handshake, connect, createStream, publish, verify (the metadata and sequence headers, then a watch window), teardown) and `connect` (up to "
         f"NetConnection.Connect.Success). Load average {load_before} before, {load_after} after; "
         f"{b.cpu_model()}, 2 CPUs shared by nginx, the exporter and wrk. The rtmp-probe exporter counted {failed} "
-        f"failed probes in all.",
-        "",
-        t1,
-        "",
-        t2,
-    ])
-    print(t1)
-    print()
-    print(t2)
-    if not args.no_write:
-        b.replace_block("exporter", body)
+        f"failed probes in all."
+    )
+    b.report("exporter", intro, [t1, t2], write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ def main() -> None:
     t1 = b.table(["process (the same 10 s: 320x180, 30 fps, key frame every 2 s, AAC 48 kHz stereo)",
                   "CPU user+sys, median (min–max)", "user / sys", "of one core over 10 s", "wall", "peak RSS"], rows)
     t2 = b.table(["CPU against rtmp-probe's", "ratio of medians"], ratios)
-    body = "\n".join([
+    intro = (
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/media_cpu.py --rounds {args.rounds}`: "
         f"each process publishes {SECONDS} s of live-paced media to the same private nginx-rtmp on loopback, the "
         f"three in a random order each round; CPU is the process's own rusage, peak RSS from one more run of each "
@@ -99,17 +99,9 @@ def main() -> None:
         f"synthetic stream; ffmpeg ({b.first_line(['ffmpeg', '-version']).split(' Copyright')[0]}, Debian "
         f"{b.dpkg_version('ffmpeg')}) encodes a flat grey `color` source (the cheapest input for libx264) and "
         f"`anullsrc` with `-re -t {SECONDS} -c:v libx264 [-preset ultrafast] -g 60 -c:a aac -f flv`. Load average "
-        f"{load_before} before, {load_after} after; {b.cpu_model()}, 2 CPUs shared with other work.",
-        "",
-        t1,
-        "",
-        t2,
-    ])
-    print(t1)
-    print()
-    print(t2)
-    if not args.no_write:
-        b.replace_block("media-cpu", body)
+        f"{load_before} before, {load_after} after; {b.cpu_model()}, 2 CPUs shared with other work."
+    )
+    b.report("media-cpu", intro, [t1, t2], write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -140,23 +140,15 @@ def main() -> None:
     t1 = b.table(["tool", "user+sys CPU, median (min–max)", "user", "sys", "peak RSS", "wall"], rows)
     t2 = b.table(["ratio of the medians", "CPU", "peak RSS"], ratios)
     rate = f"{b.summarize(rates).median:.2f} Mbit/s" if rates else "?"
-    body = "\n".join([
+    intro = (
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/play.py --rounds {args.rounds}` "
         f"(shipped build): a {WINDOW_S} s window of a live 1280x720 30 fps stream at 6 Mbit/s CBR + AAC 128 kbit/s "
         f"(the probe measured {rate} of video) on one nginx-rtmp worker, published in real time all along; each "
         f"tool run whole under GNU time, in a random order each round; load average {load_before} before, "
         f"{load_after} after. {failures} failed runs (left out). Wall time is about the window for all three "
-        f"(plus the wait for a keyframe: nginx-rtmp starts a player at one).",
-        "",
-        t1,
-        "",
-        t2,
-    ])
-    print(t1)
-    print()
-    print(t2)
-    if not args.no_write:
-        b.replace_block("play", body)
+        f"(plus the wait for a keyframe: nginx-rtmp starts a player at one)."
+    )
+    b.report("play", intro, [t1, t2], write=not args.no_write)
     if failures:
         b.die(f"{failures} runs failed")
 
